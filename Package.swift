@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "CVaRAudit",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "CVaRAudit", targets: ["CVaRAudit"]),
+    .library(name: "Distributions", targets: ["Distributions"]),
+    .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    .executable(name: "cvar-audit", targets: ["cvar-audit"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+  ],
+  targets: [
+    // MARK: - C shim
+    // OpenBLAS's CBLAS and netlib LAPACKE (Debian: libopenblas-dev, liblapacke-dev).
+    .systemLibrary(
+      name: "COpenBLAS",
+      providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+    ),
+
+    // MARK: - Libraries
+    // The only module that imports COpenBLAS: a thin, Swift-typed layer over it.
+    .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+    // Special functions, distributions, quantiles and seeded random variates.
+    .target(
+      name: "Distributions",
+      dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+    ),
+    // The numerics core: streaming CSV, per-group sufficient statistics,
+    // intervals, disparities, CVaR, Rényi entropy.
+    .target(
+      name: "CVaRAudit",
+      dependencies: ["LinearAlgebra", "Distributions", .product(name: "RealModule", package: "swift-numerics")],
+      exclude: ["Resources/PROVENANCE.md"],
+      resources: [.copy("Resources/compas-two-years.csv")]
+    ),
+
+    // MARK: - Command-line tool
+    .executableTarget(
+      name: "cvar-audit",
+      dependencies: [
+        "CVaRAudit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // MARK: - Tests
+    .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+    .testTarget(name: "DistributionsTests", dependencies: ["Distributions", "FixtureSupport"]),
+    .testTarget(name: "CVaRAuditTests", dependencies: ["CVaRAudit", "FixtureSupport"]),
+    .testTarget(name: "CLITests", dependencies: ["FixtureSupport"]),
+  ]
+)

@@ -1,0 +1,241 @@
+import LinearAlgebra
+
+/// What an audit computes and how.
+public struct AuditConfiguration: Sendable {
+  public var metric: Metric
+  /// The CVaR level α ∈ (0, 1]: the share of weight mass in the tail.
+  public var alpha: Double
+  public var weighting: GroupWeighting
+  public var disparity: DisparityKind
+  public var reference: Reference
+  /// Confidence level of the per-group intervals and of the simultaneous
+  /// CVaR interval (1 − δ).
+  public var confidenceLevel: Double
+  /// Per-group interval; nil chooses Wilson for binary metrics and Hoeffding
+  /// for a loss column.
+  public var interval: IntervalMethod?
+
+  public init(metric: Metric, alpha: Double = 0.1, weighting: GroupWeighting = .uniform,
+              disparity: DisparityKind = .oneSided, reference: Reference = .pooled,
+              confidenceLevel: Double = 0.95, interval: IntervalMethod? = nil) {
+    self.metric = metric
+    self.alpha = alpha
+    self.weighting = weighting
+    self.disparity = disparity
+    self.reference = reference
+    self.confidenceLevel = confidenceLevel
+    self.interval = interval
+  }
+
+  /// The per-group interval method in force.
+  public var intervalMethod: IntervalMethod { interval ?? (metric.isBinary ? .wilson : .hoeffding) }
+
+  /// The interval behind the simultaneous CVaR interval: Clopper–Pearson for
+  /// binary metrics (coverage guaranteed, unlike Wilson's), Hoeffding otherwise.
+  public var simultaneousMethod: IntervalMethod { metric.isBinary ? .clopperPearson : .hoeffding }
+}
+
+/// A problem with the data that makes an audit impossible (not a caller bug).
+public enum AuditError: Error, CustomStringConvertible, Equatable, Sendable {
+  case noEligibleRows(metric: String)
+  case referenceGroupNotFound([String])
+  case referenceGroupHasNoRate([String], metric: String)
+  case missingWeight([String])
+  case invalidWeights
+
+  public var description: String {
+    switch self {
+    case .noEligibleRows(let metric):
+      let hint: String
+      switch metric {
+      case "fnr": hint = " (the false negative rate needs rows with label 1)"
+      case "fpr": hint = " (the false positive rate needs rows with label 0)"
+      default: hint = ""
+      }
+      return "no rows are eligible for the metric '\(metric)'\(hint)"
+    case .referenceGroupNotFound(let key):
+      return "the reference group \(key.joined(separator: ",")) has no rows"
+    case .referenceGroupHasNoRate(let key, let metric):
+      return "the reference group \(key.joined(separator: ",")) has no rows eligible for '\(metric)'"
+    case .missingWeight(let key):
+      return "no weight was given for the group \(key.joined(separator: ","))"
+    case .invalidWeights:
+      return "the group weights must be finite, non-negative and have a positive sum"
+    }
+  }
+}
+
+/// One group's line in an audit.
+public struct GroupResult: Hashable, Sendable {
+  public var key: [String]
+  public var statistics: SufficientStatistics
+  /// μ̂_g.
+  public var rate: Double
+  /// Per-group interval for μ_g at the configured confidence level.
+  public var confidenceInterval: ConfidenceInterval
+  /// Δ̂_g.
+  public var disparity: Double
+  /// Simultaneous interval for Δ_g (per-group level δ/m, m intervals in all).
+  public var disparityInterval: ConfidenceInterval
+  /// w_g.
+  public var weight: Double
+  /// λ_g: the group's share of the CVaR.
+  public var tailWeight: Double
+  public var inTail: Bool { tailWeight > 0 }
+}
+
+/// The summary of an audit.
+public struct AuditSummary: Hashable, Sendable {
+  /// Groups with a rate for the metric.
+  public var groups: Int
+  /// Data rows read.
+  public var rows: Int
+  /// Rows eligible for the metric in groups with a rate.
+  public var eligibleRows: Int
+  /// Σ S_g / Σ n_g.
+  public var overallRate: Double
+  /// μ_ref.
+  public var referenceRate: Double
+  public var cvar: Double
+  public var valueAtRisk: Double
+  /// max_g Δ̂_g.
+  public var maxGap: Double
+  /// max_g μ̂_g − min_g μ̂_g (fairlearn's `difference(method="between_groups")`).
+  public var betweenGroupsDifference: Double
+  /// Σ w_g Δ̂_g (= CVaR at α = 1).
+  public var meanDisparity: Double
+  /// [CVaR(lower bounds), CVaR(upper bounds)] with simultaneous coverage.
+  public var cvarInterval: ConfidenceInterval
+  /// H_{2/3}(w) in nats.
+  public var renyi23: Double
+  /// ‖w‖_{2/3}.
+  public var norm23: Double
+  /// exp(H_{2/3}(w)).
+  public var effectiveGroups: Double
+  /// Number of intervals in the simultaneous union bound.
+  public var simultaneousIntervals: Int
+}
+
+/// The result of an audit.
+public struct AuditResult: Sendable {
+  public var configuration: AuditConfiguration
+  public var attributes: [String]
+  /// Groups with a rate, by disparity from largest (ties by key).
+  public var groups: [GroupResult]
+  /// Groups with rows but none eligible for the metric (e.g. no positives for FNR).
+  public var groupsWithoutRate: [[String]]
+  public var summary: AuditSummary
+  public var excluded: ExcludedRows
+}
+
+/// The audit of one metric over the groups of a `GroupTable`.
+public enum DisparityAudit {
+  /// Runs the audit.
+  ///
+  /// - Precondition: `table.supports(configuration.metric)`; α ∈ (0, 1];
+  ///   confidence level in (0, 1); a binary interval method only for a binary metric.
+  /// - Throws: `AuditError` when no group has a rate, when the reference group
+  ///   is missing or has no rate, or when custom weights miss a group.
+  /// - Complexity: O(K log K) for K groups.
+  public static func run(_ table: GroupTable, configuration: AuditConfiguration) throws -> AuditResult {
+    let metric = configuration.metric
+    precondition(table.supports(metric), "the table does not hold what \(metric) needs")
+    precondition(configuration.alpha > 0 && configuration.alpha <= 1, "alpha must lie in (0, 1]")
+    precondition(configuration.confidenceLevel > 0 && configuration.confidenceLevel < 1, "confidence level in (0, 1)")
+    precondition(metric.isBinary || !configuration.intervalMethod.needsBinaryLoss,
+                 "\(configuration.intervalMethod.rawValue) intervals need a binary metric")
+    let all = table.statistics(for: metric)
+    var included: [Int] = []
+    var withoutRate: [[String]] = []
+    for g in 0..<table.groupCount {
+      if all[g].count > 0 { included.append(g) } else { withoutRate.append(table.keys[g]) }
+    }
+    guard !included.isEmpty else { throw AuditError.noEligibleRows(metric: metric.description) }
+    let stats = included.map { all[$0] }
+    let keys = included.map { table.keys[$0] }
+    let k = included.count
+    let delta = 1 - configuration.confidenceLevel
+
+    // The reference.
+    let pooled = stats.reduce(SufficientStatistics(), +)
+    let referenceRate: Double
+    let referenceStatistics: SufficientStatistics?
+    switch configuration.reference {
+    case .pooled:
+      referenceRate = pooled.mean
+      referenceStatistics = pooled
+    case .value(let v):
+      referenceRate = v
+      referenceStatistics = nil
+    case .group(let key):
+      guard let g = table.existingGroup(for: key) else { throw AuditError.referenceGroupNotFound(key) }
+      guard all[g].count > 0 else { throw AuditError.referenceGroupHasNoRate(key, metric: metric.description) }
+      referenceRate = all[g].mean
+      referenceStatistics = all[g]
+    }
+
+    // Weights.
+    var weights: [Double]
+    switch configuration.weighting {
+    case .uniform:
+      weights = [Double](repeating: 1 / Double(k), count: k)
+    case .population:
+      weights = stats.map { Double($0.count) / Double(pooled.count) }
+    case .custom(let given):
+      weights = try keys.map { key in
+        guard let w = given[key] else { throw AuditError.missingWeight(key) }
+        return w
+      }
+      let total = weights.reduce(0, +)
+      guard weights.allSatisfy({ $0 >= 0 && $0.isFinite }), total > 0, total.isFinite else { throw AuditError.invalidWeights }
+      weights = weights.map { $0 / total }
+    }
+
+    // Estimates and intervals.
+    let method = configuration.intervalMethod
+    let rates = stats.map(\.mean)
+    let disparities = rates.map { configuration.disparity.disparity($0, reference: referenceRate) }
+    let intervals = stats.map { method.interval($0, delta: delta) }
+
+    // Simultaneous intervals: K group intervals, plus one for an estimated
+    // pooled reference (a named reference group is one of the K already).
+    let referenceIsPooled: Bool
+    if case .pooled = configuration.reference { referenceIsPooled = true } else { referenceIsPooled = false }
+    let m = k + (referenceIsPooled ? 1 : 0)
+    let each = delta / Double(m)
+    let simultaneous = configuration.simultaneousMethod
+    let referenceInterval = referenceStatistics.map { simultaneous.interval($0, delta: each) }
+      ?? ConfidenceInterval(lower: referenceRate, upper: referenceRate)
+    let disparityIntervals = stats.map { s in
+      configuration.disparity.disparityRange(mean: simultaneous.interval(s, delta: each), reference: referenceInterval)
+    }
+
+    let tail = CVaR.tail(of: disparities, weights: weights, alpha: configuration.alpha)
+    let lowerCVaR = CVaR.value(of: disparityIntervals.map(\.lower), weights: weights, alpha: configuration.alpha)
+    let upperCVaR = CVaR.value(of: disparityIntervals.map(\.upper), weights: weights, alpha: configuration.alpha)
+
+    var groups: [GroupResult] = []
+    groups.reserveCapacity(k)
+    for i in 0..<k {
+      groups.append(GroupResult(
+        key: keys[i], statistics: stats[i], rate: rates[i], confidenceInterval: intervals[i],
+        disparity: disparities[i], disparityInterval: disparityIntervals[i],
+        weight: weights[i], tailWeight: tail.tailWeights[i]))
+    }
+    groups.sort { a, b in
+      if a.disparity != b.disparity { return a.disparity > b.disparity }
+      return a.key.lexicographicallyPrecedes(b.key)
+    }
+
+    let summary = AuditSummary(
+      groups: k, rows: table.rowsRead, eligibleRows: pooled.count, overallRate: pooled.mean,
+      referenceRate: referenceRate, cvar: tail.cvar, valueAtRisk: tail.valueAtRisk,
+      maxGap: disparities.max()!, betweenGroupsDifference: rates.max()! - rates.min()!,
+      meanDisparity: BLAS.dot(weights, disparities),
+      cvarInterval: ConfidenceInterval(lower: lowerCVaR, upper: upperCVaR),
+      renyi23: RenyiEntropy.entropy(weights, order: 2.0 / 3), norm23: RenyiEntropy.norm23(weights),
+      effectiveGroups: RenyiEntropy.effectiveNumber(weights), simultaneousIntervals: m)
+    return AuditResult(configuration: configuration, attributes: table.attributes, groups: groups,
+                       groupsWithoutRate: withoutRate, summary: summary, excluded: table.excluded)
+  }
+}

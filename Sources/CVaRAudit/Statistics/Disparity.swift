@@ -1,0 +1,67 @@
+/// How a group's disparity is measured against the reference.
+public enum DisparityKind: String, CaseIterable, Sendable, Codable {
+  /// Δ_g = μ_g − μ_ref: a higher loss is worse.
+  case oneSided = "one-sided"
+  /// Δ_g = |μ_g − μ_ref|.
+  case twoSided = "two-sided"
+
+  /// Δ for a group mean and a reference value.
+  @inlinable
+  public func disparity(_ mean: Double, reference: Double) -> Double {
+    switch self {
+    case .oneSided: mean - reference
+    case .twoSided: abs(mean - reference)
+    }
+  }
+
+  /// The range of Δ when the group mean lies in `mean` and the reference in
+  /// `reference` (both intervals): by monotonicity of the difference, and of
+  /// |·| on each side of 0.
+  public func disparityRange(mean: ConfidenceInterval, reference: ConfidenceInterval) -> ConfidenceInterval {
+    let low = mean.lower - reference.upper
+    let high = mean.upper - reference.lower
+    switch self {
+    case .oneSided:
+      return ConfidenceInterval(lower: low, upper: high)
+    case .twoSided:
+      let lower = (low <= 0 && high >= 0) ? 0 : min(abs(low), abs(high))
+      return ConfidenceInterval(lower: lower, upper: max(abs(low), abs(high)))
+    }
+  }
+}
+
+/// The reference performance μ_ref that disparities are measured against.
+public enum Reference: Hashable, Sendable, CustomStringConvertible {
+  /// The pooled mean Σ S_g / Σ n_g over the groups in the analysis.
+  case pooled
+  /// A fixed number, known without error.
+  case value(Double)
+  /// The mean of one named group (its attribute values, in group-by order).
+  case group([String])
+
+  public var description: String {
+    switch self {
+    case .pooled: "pooled"
+    case .value(let v): "\(v)"
+    case .group(let key): "group:" + key.joined(separator: ",")
+    }
+  }
+}
+
+/// How much each group counts in the CVaR.
+public enum GroupWeighting: Hashable, Sendable, CustomStringConvertible {
+  /// 1/K for each of the K groups with a rate.
+  case uniform
+  /// n_g / Σ n: the share of the metric's eligible rows.
+  case population
+  /// Given shares per group key (normalised over the groups with a rate).
+  case custom([[String]: Double])
+
+  public var description: String {
+    switch self {
+    case .uniform: "uniform"
+    case .population: "population"
+    case .custom: "custom"
+    }
+  }
+}

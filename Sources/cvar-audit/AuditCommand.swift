@@ -1,0 +1,87 @@
+import ArgumentParser
+import CVaRAudit
+
+/// Options that define an audit's statistics: shared by `audit` and the
+/// commands that build on it.
+struct AuditOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
+  var metric: Metric = .errorRate
+
+  @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail."))
+  var alpha: Double = 0.1
+
+  @Option(help: "Group weights: uniform (each group counts the same) or population (share of eligible rows).")
+  var weights: WeightsArgument = .uniform
+
+  @Option(help: "Disparity: one-sided (μ_g − μ_ref, higher loss is worse) or two-sided (|μ_g − μ_ref|).")
+  var disparity: DisparityKind = .oneSided
+
+  @Option(help: ArgumentHelp("Reference: pooled, a number, or group:VALUE,... (one value per --group-by column).",
+                             valueName: "pooled|number|group:v1,v2"))
+  var reference: ReferenceArgument = ReferenceArgument(argument: "pooled")!
+
+  @Option(name: .customLong("confidence-level"), help: "Confidence level of the intervals, in (0, 1).")
+  var confidenceLevel: Double = 0.95
+
+  @Option(help: ArgumentHelp("Per-group interval: wilson, clopper-pearson (binary metrics), hoeffding, bernstein. Default: wilson for binary metrics, hoeffding for a loss column."))
+  var interval: IntervalMethod?
+
+  func validate() throws {
+    guard alpha > 0 && alpha <= 1 else {
+      throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))")
+    }
+    guard confidenceLevel > 0 && confidenceLevel < 1 else {
+      throw ValidationError("--confidence-level must lie strictly between 0 and 1 (got \(confidenceLevel))")
+    }
+    if let interval, interval.needsBinaryLoss, !metric.isBinary {
+      throw ValidationError("--interval \(interval.rawValue) needs a binary metric; use hoeffding or bernstein for \(metric)")
+    }
+    if case .value(let v) = reference.reference, !(0...1).contains(v) {
+      throw ValidationError("--reference must be a rate in [0, 1] (got \(v))")
+    }
+  }
+
+  func configuration(groupBy: [String]) throws -> AuditConfiguration {
+    if case .group(let key) = reference.reference, key.count != groupBy.count {
+      throw ValidationError("--reference group: needs \(groupBy.count) value(s), one per --group-by column (\(groupBy.joined(separator: ","))), got \(key.count)")
+    }
+    return AuditConfiguration(metric: metric, alpha: alpha, weighting: weights.weighting, disparity: disparity,
+                              reference: reference.reference, confidenceLevel: confidenceLevel, interval: interval)
+  }
+}
+
+struct AuditCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "audit",
+    abstract: "Per-group rates with intervals, disparities, and the CVaR of the disparities."
+  )
+
+  @OptionGroup var input: InputOptions
+  @OptionGroup var options: AuditOptions
+
+  @Option(help: "Output: table, json or csv (one row per group).")
+  var format: OutputFormat = .table
+
+  func validate() throws {
+    try input.validate(metrics: [options.metric])
+    _ = try options.configuration(groupBy: input.columns.groupBy)
+  }
+
+  func run() throws {
+    let configuration = try options.configuration(groupBy: input.columns.groupBy)
+    let table = try input.loadTable(metrics: [options.metric])
+    let result: AuditResult
+    do {
+      result = try DisparityAudit.run(table, configuration: configuration)
+    } catch let error as AuditError {
+      throw CommandFailure(message: "\(input.inputName): \(error)")
+    }
+    let output: String
+    switch format {
+    case .table: output = AuditRendering.table(result, inputName: input.inputName)
+    case .json: output = try AuditRendering.json(result)
+    case .csv: output = AuditRendering.csv(result)
+    }
+    print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+  }
+}

@@ -1,0 +1,228 @@
+import CVaRAudit
+import Foundation
+
+/// The JSON document of an audit (schema version 1). The names of this
+/// schema are fixed; see README.md.
+struct AuditDocument: Encodable {
+  struct Group: Encodable {
+    var key: [String: String]
+    var n: Int
+    var sum: Double
+    var rate: Double?
+    var ci: [Double?]
+    var disparity: Double?
+    var disparityInterval: [Double?]
+    var weight: Double
+    var tailWeight: Double
+    var inTail: Bool
+  }
+  struct Summary: Encodable {
+    var groups: Int
+    var rows: Int
+    var eligibleRows: Int
+    var overallRate: Double?
+    var referenceRate: Double?
+    var cvar: Double?
+    var `var`: Double?
+    var maxGap: Double?
+    var betweenGroupsDifference: Double?
+    var meanDisparity: Double?
+    var cvarInterval: [Double?]
+    var renyi23: Double?
+    var norm23: Double?
+    var effectiveGroups: Double?
+    var tailGroups: Int
+    var simultaneousIntervals: Int
+  }
+  struct Excluded: Encodable {
+    var total: Int
+    var byReason: [String: Int]
+  }
+  var schemaVersion = 1
+  var metric: String
+  var alpha: Double
+  var groupBy: [String]
+  var weights: String
+  var disparity: String
+  var reference: String
+  var confidenceLevel: Double
+  var interval: String
+  var simultaneousInterval: String
+  var groups: [Group]
+  var groupsWithoutRate: [[String: String]]
+  var summary: Summary
+  var excludedRows: Excluded
+}
+
+/// A finite number, or nil (JSON null) for NaN and infinities.
+func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+enum AuditRendering {
+  static func keyObject(_ attributes: [String], _ key: [String]) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: zip(attributes, key))
+  }
+
+  static func document(_ r: AuditResult) -> AuditDocument {
+    let s = r.summary
+    return AuditDocument(
+      metric: r.configuration.metric.description, alpha: r.configuration.alpha, groupBy: r.attributes,
+      weights: r.configuration.weighting.description, disparity: r.configuration.disparity.rawValue,
+      reference: r.configuration.reference.description, confidenceLevel: r.configuration.confidenceLevel,
+      interval: r.configuration.intervalMethod.rawValue,
+      simultaneousInterval: r.configuration.simultaneousMethod.rawValue,
+      groups: r.groups.map { g in
+        AuditDocument.Group(
+          key: keyObject(r.attributes, g.key), n: g.statistics.count, sum: g.statistics.sum, rate: finite(g.rate),
+          ci: [finite(g.confidenceInterval.lower), finite(g.confidenceInterval.upper)],
+          disparity: finite(g.disparity),
+          disparityInterval: [finite(g.disparityInterval.lower), finite(g.disparityInterval.upper)],
+          weight: g.weight, tailWeight: g.tailWeight, inTail: g.inTail)
+      },
+      groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
+      summary: AuditDocument.Summary(
+        groups: s.groups, rows: s.rows, eligibleRows: s.eligibleRows, overallRate: finite(s.overallRate),
+        referenceRate: finite(s.referenceRate), cvar: finite(s.cvar), var: finite(s.valueAtRisk),
+        maxGap: finite(s.maxGap), betweenGroupsDifference: finite(s.betweenGroupsDifference),
+        meanDisparity: finite(s.meanDisparity),
+        cvarInterval: [finite(s.cvarInterval.lower), finite(s.cvarInterval.upper)],
+        renyi23: finite(s.renyi23), norm23: finite(s.norm23), effectiveGroups: finite(s.effectiveGroups),
+        tailGroups: r.groups.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals),
+      excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason))
+  }
+
+  static func json(_ r: AuditResult) throws -> String {
+    try encodeJSON(document(r))
+  }
+
+  static func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+
+  /// A CSV field, quoted when it needs to be (RFC 4180).
+  static func csvField(_ s: String) -> String {
+    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+      return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    return s
+  }
+
+  static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+
+  static func csv(_ r: AuditResult) -> String {
+    var lines: [String] = []
+    let header = r.attributes + ["n", "sum", "rate", "ci_low", "ci_high", "disparity",
+                                 "disparity_low", "disparity_high", "weight", "tail_weight", "in_tail"]
+    lines.append(header.map(csvField).joined(separator: ","))
+    for g in r.groups {
+      let fields = g.key.map(csvField) + [
+        "\(g.statistics.count)", number(g.statistics.sum), number(g.rate),
+        number(g.confidenceInterval.lower), number(g.confidenceInterval.upper), number(g.disparity),
+        number(g.disparityInterval.lower), number(g.disparityInterval.upper),
+        number(g.weight), number(g.tailWeight), g.inTail ? "1" : "0",
+      ]
+      lines.append(fields.joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func fixed(_ x: Double, _ digits: Int = 4) -> String {
+    guard x.isFinite else { return "—" }
+    return String(format: "%.\(digits)f", x)
+  }
+
+  static func signed(_ x: Double, _ digits: Int = 4) -> String {
+    guard x.isFinite else { return "—" }
+    return String(format: "%+.\(digits)f", x)
+  }
+
+  static func grouped(_ n: Int) -> String {
+    let digits = String(n)
+    var out = ""
+    for (i, c) in digits.reversed().enumerated() {
+      if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
+      out.append(c)
+    }
+    return String(out.reversed())
+  }
+
+  static func displayKey(_ key: [String]) -> String {
+    key.map { $0.isEmpty ? "(missing)" : $0 }.joined(separator: " | ")
+  }
+
+  static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    let n = s.count
+    if n >= width { return s }
+    let padding = String(repeating: " ", count: width - n)
+    return right ? padding + s : s + padding
+  }
+
+  static func metricName(_ m: Metric) -> String {
+    switch m {
+    case .errorRate: "error rate"
+    case .falseNegativeRate: "false negative rate"
+    case .falsePositiveRate: "false positive rate"
+    case .selectionRate: "selection rate"
+    case .loss(let c): "mean loss '\(c)'"
+    }
+  }
+
+  static func table(_ r: AuditResult, inputName: String) -> String {
+    let c = r.configuration
+    let s = r.summary
+    let level = fixed(100 * c.confidenceLevel, c.confidenceLevel * 100 == (c.confidenceLevel * 100).rounded() ? 0 : 1)
+    var out = "CVaR audit of the \(metricName(c.metric)) across \(r.attributes.joined(separator: " × "))\n"
+    out += "input: \(inputName); \(grouped(s.rows)) rows, \(s.groups) groups with a rate"
+    out += ", \(grouped(s.eligibleRows)) eligible rows\n"
+    out += "α = \(c.alpha), weights \(c.weighting), \(c.disparity.rawValue) disparity against the \(referenceName(c.reference)) rate\n\n"
+    let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "weight", "tail"]
+    let rows: [[String]] = r.groups.map { g in
+      [displayKey(g.key), grouped(g.statistics.count), fixed(g.rate),
+       "[\(fixed(g.confidenceInterval.lower)), \(fixed(g.confidenceInterval.upper))]",
+       signed(g.disparity), fixed(g.weight), g.inTail ? (g.tailWeight < g.weight / c.alpha * (1 - 1e-9) ? "* (part)" : "*") : ""]
+    }
+    var widths = headers.map(\.count)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    let rightAligned: Set<Int> = [1, 2, 4, 5]
+    func line(_ cells: [String]) -> String {
+      cells.enumerated().map { pad($1, widths[$0], right: rightAligned.contains($0)) }
+        .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }
+    out += line(headers) + "\n"
+    out += line(widths.map { String(repeating: "-", count: $0) }) + "\n"
+    for row in rows { out += line(row) + "\n" }
+    out += "\n"
+    let alphaText = "\(c.alpha)"
+    let summaryRows: [(String, String)] = [
+      ("overall rate", fixed(s.overallRate)),
+      ("reference rate", fixed(s.referenceRate)),
+      ("CVaR_\(alphaText) of disparities", signed(s.cvar)),
+      ("  simultaneous \(level)% interval", "[\(signed(s.cvarInterval.lower)), \(signed(s.cvarInterval.upper))]  (\(c.simultaneousMethod.rawValue) at δ/\(s.simultaneousIntervals))"),
+      ("VaR_\(alphaText)", signed(s.valueAtRisk)),
+      ("max gap (max disparity)", signed(s.maxGap)),
+      ("max − min rate (between groups)", fixed(s.betweenGroupsDifference)),
+      ("weighted mean disparity", signed(s.meanDisparity)),
+      ("tail groups (*)", "\(r.groups.filter(\.inTail).count)"),
+      ("H_2/3(w)", "\(fixed(s.renyi23)) nats"),
+      ("‖w‖_2/3", fixed(s.norm23)),
+      ("effective groups exp(H_2/3)", fixed(s.effectiveGroups, 2)),
+      ("excluded rows", r.excluded.total == 0 ? "0" : "\(r.excluded.total) (" + r.excluded.byReason.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"),
+    ]
+    let labelWidth = summaryRows.map(\.0.count).max()!
+    for (label, value) in summaryRows { out += pad(label, labelWidth) + "  " + value + "\n" }
+    if !r.groupsWithoutRate.isEmpty {
+      out += "groups with rows but no rate for this metric: "
+      out += r.groupsWithoutRate.map(displayKey).joined(separator: "; ") + "\n"
+    }
+    return out
+  }
+
+  static func referenceName(_ r: Reference) -> String {
+    switch r {
+    case .pooled: "pooled"
+    case .value(let v): "fixed \(v)"
+    case .group(let key): "group \(displayKey(key))"
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import CVaRAudit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@main
+struct CVaRAuditCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cvar-audit",
+    abstract: "Audit a classifier's performance across intersectional groups with the CVaR of group disparities.",
+    discussion: """
+      Groups are the combinations of the --group-by attributes. The CVaR at level α is the \
+      weighted mean disparity of the worst α share of groups (Paes et al., arXiv:2312.03867). \
+      Run a subcommand with no --input to use the embedded COMPAS data.
+      """,
+    version: "0.1.0",
+    subcommands: [AuditCommand.self]
+  )
+
+  /// Parses, validates and runs, mapping failures to exit codes: 0 for
+  /// success and help, 2 for usage and input errors, 1 for anything else.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as InputError {
+      fail("\(error)", code: 2)
+    } catch let error as AuditError {
+      fail("\(error)", code: 2)
+    } catch let error as CommandFailure {
+      fail(error.message, code: error.code)
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        print(fullMessage(for: error))
+        terminate(0)
+      }
+      let message = fullMessage(for: error)
+      StandardError.write(message.hasSuffix("\n") ? message : message + "\n")
+      // ArgumentParser uses 64 (EX_USAGE) for usage errors; this tool uses 2.
+      terminate(code == .validationFailure ? 2 : code.rawValue)
+    }
+  }
+
+  static func fail(_ message: String, code: Int32) -> Never {
+    StandardError.write("cvar-audit: error: \(message)\n")
+    terminate(code)
+  }
+}
+
+/// A failure with a message and an exit code, for errors found while running.
+struct CommandFailure: Error {
+  var message: String
+  var code: Int32 = 2
+}
+
+func terminate(_ code: Int32) -> Never { exit(code) }
+
+enum StandardError {
+  static func write(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in _ = unistdWrite(2, bytes.baseAddress, bytes.count) }
+  }
+}
+
+@inline(__always)
+private func unistdWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
