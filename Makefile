@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev
 # The report test renders HTML in headless Chromium.
 TEST_APT_PACKAGES := chromium
 
-.PHONY: all deps test-deps apt-install build release demo test clean
+.PHONY: all deps test-deps apt-install build release demo test clean notebook-deps notebooks-test notebooks
 
 all: build
 
@@ -38,6 +38,23 @@ demo: release
 test: test-deps
 	$(SWIFT) build
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory notebooks-test
+
+# Notebooks (Notebooks/): pinned Python packages, installed only when missing.
+NOTEBOOK_PYTHON ?= python3
+NOTEBOOK_BIN ?= .build/debug/cvar-audit
+notebook-deps:
+	@$(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --check-requirements 2>/dev/null || \
+	  $(NOTEBOOK_PYTHON) -m pip install -q --disable-pip-version-check -r Notebooks/requirements.txt
+
+# Run every notebook from a clean kernel on temporary copies (quick mode: fewer replicates in the
+# long simulations), against the executable that `make test` has built; a cell error fails.
+notebooks-test: notebook-deps
+	CVAR_NOTEBOOK_QUICK=1 CVAR_AUDIT_BIN=$(NOTEBOOK_BIN) $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py
+
+# Re-execute the notebooks in full and store their outputs (to commit them).
+notebooks: notebook-deps release
+	CVAR_AUDIT_BIN=.build/release/cvar-audit $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --in-place
 
 clean:
 	rm -rf .build
