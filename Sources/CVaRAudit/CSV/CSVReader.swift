@@ -85,19 +85,15 @@ public final class CSVReader {
     buffer = .allocate(capacity: capacity)
     scratchCapacity = 4096
     scratch = .allocate(capacity: scratchCapacity)
-    do {
-      try fill()
-      if end - start >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
-      guard try next(isHeader: true) else {
-        throw InputError(file: displayName, line: 1, message: "the file is empty: expected a header row")
-      }
-      header = (0..<fieldCount).map { string(at: $0) }
-    } catch {
-      if ownsDescriptor { close(fd) }
-      buffer.deallocate()
-      scratch.deallocate()
-      throw error
+    // Every stored property is initialized here, so when reading the header
+    // throws, `deinit` runs and releases the descriptor and the buffers
+    // (releasing them here as well would free them twice).
+    try fill()
+    if end - start >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
+    guard try next(isHeader: true) else {
+      throw InputError(file: displayName, line: 1, message: "the file is empty: expected a header row")
     }
+    header = (0..<fieldCount).map { string(at: $0) }
   }
 
   deinit {

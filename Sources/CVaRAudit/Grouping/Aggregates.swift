@@ -97,32 +97,45 @@ public struct Aggregates: Sendable, Equatable {
 
   // MARK: Validation
 
-  /// Checks every record and the records of each group together.
+  /// Checks each record on its own and that no group has two records of
+  /// one kind; a part of a query's output (one of the files an engine writes
+  /// in parallel) passes it even when a group's cells are spread over parts.
   ///
   /// Per record: n a whole number ≥ 0; for a binary kind Σℓ a whole number
   /// in [0, n] and Σℓ² = Σℓ; for a loss 0 ≤ Σℓ ≤ n and (Σℓ)²/n ≤ Σℓ² ≤ Σℓ
   /// (true of any ℓ ∈ [0, 1], by Cauchy–Schwarz and ℓ² ≤ ℓ), up to a rounding
-  /// tolerance of 10⁻⁹·max(1, n); n = 0 only with zero sums. Per group and
-  /// kind: one record (no duplicate keys). Per group: either no confusion cell
-  /// or all four, with the group's row count as n in each and counts adding
-  /// up to it.
+  /// tolerance of 10⁻⁹·max(1, n); n = 0 only with zero sums.
   ///
+  /// - Returns: for each group, the line of each of its kinds.
   /// - Throws: `InputError` naming the file, the line and the group.
   /// - Complexity: O(records · key length).
-  public func validate() throws {
+  @discardableResult
+  public func validateRecords() throws -> [[String]: [AggregateMetric: Int]] {
     for record in records { try validate(record) }
     var seen: [[String]: [AggregateMetric: Int]] = [:]
     for record in records {
       if let earlier = seen[record.key]?[record.metric] {
-        throw InputError(file: source, line: record.line,
-                         message: "duplicate record for group \(Aggregates.show(record.key)) and metric '\(record.metric)' (first on line \(earlier))")
+        throw InputError(file: source, line: Aggregates.line(record.line),
+                         message: "duplicate record for group \(Aggregates.show(record.key)) and metric '\(record.metric)'" + (earlier > 0 ? " (first on line \(earlier))" : ""))
       }
       seen[record.key, default: [:]][record.metric] = record.line
     }
+    return seen
+  }
+
+  /// Checks every record and the records of each group together: what
+  /// `validateRecords()` checks, and that each group has either no confusion
+  /// cell or all four, with the group's row count as n in each and counts
+  /// adding up to it.
+  ///
+  /// - Throws: `InputError` naming the file, the line and the group.
+  /// - Complexity: O(records · key length).
+  public func validate() throws {
+    let seen = try validateRecords()
     for record in records where record.metric.isCell {
       let missing = AggregateMetric.cells.filter { seen[record.key]![$0] == nil }
       if !missing.isEmpty {
-        throw InputError(file: source, line: record.line,
+        throw InputError(file: source, line: Aggregates.line(record.line),
                          message: "group \(Aggregates.show(record.key)) has confusion cells but lacks \(missing.map { "'\($0)'" }.joined(separator: ", ")): give all four of tn, fp, fn, tp")
       }
     }
@@ -133,12 +146,12 @@ public struct Aggregates: Sendable, Equatable {
       let first = group.min { $0.line < $1.line }!
       let n = first.statistics.count
       if let other = group.first(where: { $0.statistics.count != n }) {
-        throw InputError(file: source, line: other.line,
-                         message: "group \(Aggregates.show(key)): n of '\(other.metric)' is \(other.statistics.count) but n of '\(first.metric)' (line \(first.line)) is \(n); every confusion cell's n is the group's row count")
+        throw InputError(file: source, line: Aggregates.line(other.line),
+                         message: "group \(Aggregates.show(key)): n of '\(other.metric)' is \(other.statistics.count) but n of '\(first.metric)' is \(n); every confusion cell's n is the group's row count")
       }
       let total = group.reduce(0.0) { $0 + $1.statistics.sum }
       if total != Double(n) {
-        throw InputError(file: source, line: first.line,
+        throw InputError(file: source, line: Aggregates.line(first.line),
                          message: "group \(Aggregates.show(key)): tn + fp + fn + tp = \(Aggregates.format(total)) but n = \(n); a label or prediction that is NULL or not 0/1 makes the cells miss rows")
       }
     }
@@ -147,7 +160,7 @@ public struct Aggregates: Sendable, Equatable {
   func validate(_ record: Record) throws {
     let s = record.statistics
     func fail(_ message: String) -> InputError {
-      InputError(file: source, line: record.line,
+      InputError(file: source, line: Aggregates.line(record.line),
                  message: "group \(Aggregates.show(record.key)), metric '\(record.metric)': \(message)")
     }
     guard s.count >= 0 else { throw fail("n = \(s.count) is negative") }
@@ -176,6 +189,8 @@ public struct Aggregates: Sendable, Equatable {
     }
   }
 
+  static func line(_ line: Int) -> Int? { line > 0 ? line : nil }
+
   static func show(_ key: [String]) -> String { "(" + key.joined(separator: ", ") + ")" }
 
   /// A number as written in messages and files: whole numbers without a
@@ -192,7 +207,9 @@ public struct Aggregates: Sendable, Equatable {
   /// cells (tn, fp, fn, tp), then metrics by name.
   ///
   /// - Throws: `InputError` when the files' attribute columns differ (as sets)
-  ///   or the metrics of two non-empty files differ.
+  ///   or the metrics of two non-empty files differ, or when the sum fails
+  ///   `validate()` (e.g. a group's confusion cells are still incomplete:
+  ///   a part of the query's output is missing).
   /// - Complexity: O(records · key length + G log G).
   public static func merge(_ parts: [Aggregates], source: String = "merged") throws -> Aggregates {
     precondition(!parts.isEmpty, "at least one part to merge")
@@ -223,7 +240,9 @@ public struct Aggregates: Sendable, Equatable {
         records.append(Record(key: key, metric: metric, statistics: statistics))
       }
     }
-    return Aggregates(source: source, attributes: attributes, records: records)
+    let merged = Aggregates(source: source, attributes: attributes, records: records)
+    try merged.validate()
+    return merged
   }
 
   // MARK: Writing

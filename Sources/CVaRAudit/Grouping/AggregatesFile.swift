@@ -42,7 +42,9 @@ public enum AggregatesFile {
   ///
   /// - Throws: `InputError` naming the file, line and column for a missing
   ///   column, a value that does not parse, an unknown metric; the records
-  ///   are checked by `Aggregates.validate()`.
+  ///   are checked by `Aggregates.validateRecords()` (a group's cells may be
+  ///   spread over the parts of an engine's output: `Aggregates.merge` and
+  ///   `Aggregates.groupTable` check the groups whole).
   /// - Complexity: O(bytes); memory O(records).
   public static func read(path: String, delimiter: UInt8 = UInt8(ascii: ",")) throws -> Aggregates {
     let lower = path.lowercased()
@@ -50,9 +52,14 @@ public enum AggregatesFile {
     if lower.hasSuffix(".json") || lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") {
       aggregates = try readJSON(path: path)
     } else {
-      aggregates = try readCSV(CSVReader(path: path, delimiter: delimiter))
+      do {
+        aggregates = try readCSV(CSVReader(path: path, delimiter: delimiter))
+      } catch var error as InputError where error.message.contains("after a closing quote") {
+        error.message += " (Spark's CSV writer escapes a quote inside a quoted field with a backslash unless written with escape='\"')"
+        throw error
+      }
     }
-    try aggregates.validate()
+    try aggregates.validateRecords()
     return aggregates
   }
 
