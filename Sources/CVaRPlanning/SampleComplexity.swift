@@ -48,7 +48,7 @@ public struct SimulationSettings: Sendable, Hashable {
   public var minimumSamples: Int
   public var maximumSamples: Int
 
-  public init(replicates: Int = 400, calibrationReplicates: Int = 1000, seed: UInt64 = 1, targetPower: Double = 0.9,
+  public init(replicates: Int = 1000, calibrationReplicates: Int = 2000, seed: UInt64 = 1, targetPower: Double = 0.9,
               tolerance: Double = 1.05, minimumSamples: Int = 4, maximumSamples: Int = 1 << 31) {
     precondition(replicates >= 1 && calibrationReplicates >= 1 && targetPower > 0 && targetPower < 1 && tolerance > 1)
     precondition(minimumSamples >= 2 && maximumSamples >= minimumSamples)

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import FixtureSupport
 import CVaRAudit
+import Distributions
 @testable import CVaRPlanning
 
 @Suite struct SamplePlannerTests {
@@ -43,14 +44,14 @@ import CVaRAudit
   }
 
   /// By hand, uniform K = 10, α = ε = 0.1, δ = 0.05, power 0.9:
-  /// k_δ = √19 = 4.358899, k_β = √9 = 3, C = 7.358899/2.828427 = 2.601755;
-  /// L2: n = 2.601755 · √10 / 0.001 = 8227.5 → 8228;
+  /// k_δ = √19 = 4.358899, k_β = √9 = 3, C = 7.358899/2.828427 = 2.601764;
+  /// L2: n = 2.601764 · 3.162278 / 0.001 = 8227.5 → 8228;
   /// max gap: 2 log(400)/(0.01 · 0.1) = 2 · 5.991465 · 1000 = 11982.9 → 11983.
   @Test func handComputedScalingPreset() {
     let p = PlanningProblem(shares: .init(repeating: 1, count: 10), weights: .init(repeating: 1, count: 10),
                             alpha: 0.1, epsilon: 0.1, delta: 0.05, power: 0.9)
     let plan = SamplePlanner.plan(p)
-    #expect(isClose(SamplePlanner.l2Constant(delta: 0.05, power: 0.9), 2.601755, relative: 1e-6))
+    #expect(isClose(SamplePlanner.l2Constant(delta: 0.05, power: 0.9), 2.601764, relative: 1e-6))
     #expect(plan.cvarIID.samples == 8228)
     #expect(plan.cvarStratified.samples == 8228)
     #expect(plan.maxGap.samples == 11983)
@@ -76,12 +77,21 @@ import CVaRAudit
       let d = SamplePlanner.plan(PlanningProblem(shares: shares, weights: weights, alpha: alpha, epsilon: eps, delta: delta * 1.1, power: power))
       let pw = SamplePlanner.plan(PlanningProblem(shares: shares, weights: weights, alpha: alpha, epsilon: eps, delta: delta, power: min(0.99, power + 0.02)))
       for (x, y) in [(e.maxGap, base.maxGap), (e.cvarIID, base.cvarIID), (e.cvarStratified, base.cvarStratified), (e.twoStage, base.twoStage),
-                     (a.cvarIID, base.cvarIID), (a.cvarStratified, base.cvarStratified), (a.twoStage, base.twoStage),
-                     (d.maxGap, base.maxGap), (d.cvarIID, base.cvarIID), (d.cvarStratified, base.cvarStratified), (d.twoStage, base.twoStage)] {
+                     (a.cvarIID, base.cvarIID), (a.cvarStratified, base.cvarStratified),
+                     (d.maxGap, base.maxGap), (d.cvarIID, base.cvarIID), (d.cvarStratified, base.cvarStratified)] {
         #expect(x.samples <= y.samples)
       }
       #expect(a.maxGap.samples == base.maxGap.samples)
-      for (x, y) in [(pw.cvarIID, base.cvarIID), (pw.twoStage, base.twoStage), (pw.maxGap, base.maxGap)] { #expect(x.samples >= y.samples) }
+      for (x, y) in [(pw.cvarIID, base.cvarIID), (pw.maxGap, base.maxGap)] { #expect(x.samples >= y.samples) }
+      // Two-stage: J and m are rounded up separately, so J·m can move a few
+      // per cent against the trend; the continuous bound (its inverse at a
+      // fixed n) is monotone.
+      let at = 10_000
+      func two(_ plan: SamplePlan) -> Double { SamplePlanner.detectableEpsilon(plan.problem, samples: at).twoStage }
+      #expect(two(a) <= two(base) * (1 + 1e-9))
+      #expect(two(d) <= two(base) * (1 + 1e-9))
+      #expect(two(pw) >= two(base) * (1 - 1e-9))
+      for (x, y) in [(a.twoStage, base.twoStage), (d.twoStage, base.twoStage)] { #expect(Double(x.samples) <= Double(y.samples) * 1.1) }
       // The stratified allocation is the minimiser: never worse than i.i.d.
       #expect(base.cvarStratified.samples <= base.cvarIID.samples)
       // Rényi relations: ‖w‖_{2/3} = exp(H/2), effective groups = exp(H) ≤ K.

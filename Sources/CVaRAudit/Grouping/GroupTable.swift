@@ -21,6 +21,9 @@ public struct GroupTable: Sendable {
   public private(set) var confusion: [Int] = []
   /// Loss statistics per group (empty without a loss column).
   public private(set) var loss: [SufficientStatistics] = []
+  /// Rows per group, kept only by a sizes-only table (no confusion counts and
+  /// no loss column: group sizes for planning).
+  public private(set) var sizes: [Int] = []
   /// Data rows read (excluded rows included).
   public var rowsRead: Int = 0
   /// Rows left out, by reason.
@@ -48,6 +51,7 @@ public struct GroupTable: Sendable {
       keys.append(GroupTable.decode(encodedKey, count: attributes.count))
       if hasConfusion { confusion.append(contentsOf: [0, 0, 0, 0]) }
       if hasLoss { loss.append(SufficientStatistics()) }
+      if isSizesOnly { sizes.append(0) }
     }
     return g
   }
@@ -116,10 +120,19 @@ public struct GroupTable: Sendable {
     (confusion[4 * g], confusion[4 * g + 1], confusion[4 * g + 2], confusion[4 * g + 3])
   }
 
-  /// Rows of group g (for a table with confusion counts or a loss column).
+  /// Whether the table keeps group sizes only (neither confusion counts nor a loss column).
+  public var isSizesOnly: Bool { !hasConfusion && !hasLoss }
+
+  /// Counts one row in group g of a sizes-only table.
+  public mutating func addRow(group g: Int) {
+    sizes[g] &+= 1
+  }
+
+  /// Rows of group g.
   public func rowCount(group g: Int) -> Int {
     if hasConfusion { let c = confusionCounts(group: g); return c.0 + c.1 + c.2 + c.3 }
-    return loss[g].count
+    if hasLoss { return loss[g].count }
+    return sizes[g]
   }
 
   /// Whether this table holds what `metric` needs.
@@ -152,6 +165,7 @@ public struct GroupTable: Sendable {
       let g = group(for: other.keys[h])
       if hasConfusion { for k in 0..<4 { confusion[4 * g + k] += other.confusion[4 * h + k] } }
       if hasLoss { loss[g] += other.loss[h] }
+      if isSizesOnly { sizes[g] += other.sizes[h] }
     }
     rowsRead += other.rowsRead
     excluded = excluded + other.excluded
