@@ -27,6 +27,9 @@ public struct GroupTable: Sendable {
   public let directMetrics: [Metric]
   /// Per-group statistics of each of `directMetrics`, in that order.
   public private(set) var direct: [[SufficientStatistics]]
+  /// Rows per group, kept only by a sizes-only table (no confusion counts and
+  /// no loss column: group sizes for planning).
+  public private(set) var sizes: [Int] = []
   /// Data rows read (excluded rows included).
   public var rowsRead: Int = 0
   /// Rows left out, by reason.
@@ -62,6 +65,7 @@ public struct GroupTable: Sendable {
       if hasConfusion { confusion.append(contentsOf: [0, 0, 0, 0]) }
       if hasLoss { loss.append(SufficientStatistics()) }
       for m in direct.indices { direct[m].append(SufficientStatistics()) }
+      if isSizesOnly { sizes.append(0) }
     }
     return g
   }
@@ -138,12 +142,21 @@ public struct GroupTable: Sendable {
     (confusion[4 * g], confusion[4 * g + 1], confusion[4 * g + 2], confusion[4 * g + 3])
   }
 
-  /// Rows of group g (for a table with confusion counts or a loss column;
-  /// with direct metrics only, the eligible rows of the first one).
+  /// Whether the table keeps group sizes only (no confusion counts, no loss
+  /// column, no direct metrics): group sizes for planning.
+  public var isSizesOnly: Bool { !hasConfusion && !hasLoss && directMetrics.isEmpty }
+
+  /// Counts one row in group g of a sizes-only table.
+  public mutating func addRow(group g: Int) {
+    sizes[g] &+= 1
+  }
+
+  /// Rows of group g (with direct metrics only, the eligible rows of the first one).
   public func rowCount(group g: Int) -> Int {
     if hasConfusion { let c = confusionCounts(group: g); return c.0 + c.1 + c.2 + c.3 }
-    if !hasLoss, let first = direct.first { return first[g].count }
-    return loss[g].count
+    if hasLoss { return loss[g].count }
+    if let first = direct.first { return first[g].count }
+    return sizes[g]
   }
 
   /// Whether this table holds what `metric` needs.
@@ -180,6 +193,7 @@ public struct GroupTable: Sendable {
       if hasConfusion { for k in 0..<4 { confusion[4 * g + k] += other.confusion[4 * h + k] } }
       if hasLoss { loss[g] += other.loss[h] }
       for m in direct.indices { direct[m][g] += other.direct[m][h] }
+      if isSizesOnly { sizes[g] += other.sizes[h] }
     }
     rowsRead += other.rowsRead
     excluded = excluded + other.excluded
