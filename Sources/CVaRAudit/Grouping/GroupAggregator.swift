@@ -142,6 +142,7 @@ public enum GroupAggregator {
       }
       if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
       if lossColumn != nil { table.addLoss(group: g, lossValue) }
+      if table.isSizesOnly { table.addRow(group: g) }
     }
     if reader.recordsRead == 0 {
       throw InputError(file: file, line: 2, message: "no data rows: the file has a header only")
