@@ -83,7 +83,7 @@ def main():
     notebooks = arguments.notebooks or sorted(HERE.glob("*.ipynb"))
     # The kernel runs in Notebooks/: make a relative executable path absolute first.
     if os.environ.get("CVAR_AUDIT_BIN"):
-        os.environ["CVAR_AUDIT_BIN"] = str(Path(os.environ["CVAR_AUDIT_BIN"]).resolve())
+        os.environ["CVAR_AUDIT_BIN"] = os.path.abspath(os.environ["CVAR_AUDIT_BIN"])
     if not notebooks:
         sys.exit("no notebooks found")
     failures = 0
