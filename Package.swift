@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "CVaRAudit", targets: ["CVaRAudit"]),
     .library(name: "Distributions", targets: ["Distributions"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    .library(name: "CVaRInference", targets: ["CVaRInference"]),
     .executable(name: "cvar-audit", targets: ["cvar-audit"]),
   ],
   dependencies: [
@@ -39,11 +40,16 @@ let package = Package(
       resources: [.copy("Resources/compas-two-years.csv")]
     ),
 
+    // Hypothesis tests of a disparity violation: permutation, bound and
+    // tolerance calibrations, per-group exact p-values, joint metric tests.
+    .target(name: "CVaRInference", dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra"]),
+
     // MARK: - Command-line tool
     .executableTarget(
       name: "cvar-audit",
       dependencies: [
         "CVaRAudit",
+        "CVaRInference",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -53,6 +59,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions", "FixtureSupport"]),
     .testTarget(name: "CVaRAuditTests", dependencies: ["CVaRAudit", "FixtureSupport"]),
+    .testTarget(name: "CVaRInferenceTests", dependencies: ["CVaRInference", "FixtureSupport"]),
     .testTarget(name: "CLITests", dependencies: ["FixtureSupport"]),
   ]
 )
