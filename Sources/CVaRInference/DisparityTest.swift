@@ -173,7 +173,7 @@ public enum DisparityTest {
   }
 
   /// The smallest δ' at which the simultaneous lower bound of CVaR exceeds ε0
-  /// (1 when it never does): bisection on log δ' (the bound grows with δ').
+  /// (1 when it never does; floored at 1e-15): bisection on log δ' (the bound grows with δ').
   static func toleranceLevel(_ table: GroupTable, configuration: AuditConfiguration, tolerance: Double) throws -> Double {
     func exceeds(_ delta: Double) throws -> Bool {
       var c = configuration
@@ -182,9 +182,9 @@ public enum DisparityTest {
     }
     let top = 1 - 1e-12
     guard try exceeds(top) else { return 1 }
-    var low = -700.0, high = Double.log(top)  // log δ'
+    var low = Double.log(1e-15), high = Double.log(top)  // log δ' (1 − 1e-15 is the highest level in double)
     if try exceeds(Double.exp(low)) { return Double.exp(low) }
-    for _ in 0..<60 {
+    for _ in 0..<32 {  // log δ' to ~1e-8 relative
       let mid = (low + high) / 2
       if try exceeds(Double.exp(mid)) { high = mid } else { low = mid }
     }
