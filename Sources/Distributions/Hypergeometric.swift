@@ -193,8 +193,9 @@ public enum Hypergeometric {
     let c = (variance + 0.5).squareRoot()
     let h = d1 * c + d2
     let mode = Int((Double(s + 1) * Double(m + 1) / Double(n + 2)).rounded(.down))
-    let g = LogFactorial.of(mode) + LogFactorial.of(m - mode) + LogFactorial.of(s - mode)
-      + LogFactorial.of(bad - s + mode)
+    let lf = LogFactorial.pointer
+    let g = LogFactorial.lookup(mode, table: lf) + LogFactorial.lookup(m - mode, table: lf)
+      + LogFactorial.lookup(s - mode, table: lf) + LogFactorial.lookup(bad - s + mode, table: lf)
     let b = Double(min(s, m) + 1)
     while true {
       let u = generator.nextOpenUnitDouble()
@@ -202,8 +203,8 @@ public enum Hypergeometric {
       let x = a + h * (v - 0.5) / u
       if x < 0 || x >= b { continue }
       let k = Int(x)
-      let gk = LogFactorial.of(k) + LogFactorial.of(m - k) + LogFactorial.of(s - k)
-        + LogFactorial.of(bad - s + k)
+      let gk = LogFactorial.lookup(k, table: lf) + LogFactorial.lookup(m - k, table: lf)
+        + LogFactorial.lookup(s - k, table: lf) + LogFactorial.lookup(bad - s + k, table: lf)
       let t = g - gk
       if u * (4 - u) - 3 <= t { return k }   // squeeze: 2 log u ≤ u(4 − u) − 3
       if u * (u - t) >= 1 { continue }        // squeeze: u − 1/u ≤ 2 log u

@@ -2,11 +2,12 @@
 /// colour a sample of `draws` items, taken without replacement from an urn
 /// with `colours[c]` items of colour c, contains.
 ///
-/// Drawn colour by colour through conditional hypergeometric variates:
+/// Drawn through conditional hypergeometric variates, e.g. colour by colour
 ///
 ///     X₁ ~ H(N, n₁, d),  X₂ | X₁ ~ H(N − n₁, n₂, d − X₁),  …,  X_C = what is left
 ///
-/// which is exact when each conditional draw is (see `Hypergeometric.sample`).
+/// or, as `sample` does, block by block (halving the colours); exact when
+/// each conditional draw is (see `Hypergeometric.sample`).
 /// A permutation of binary losses across groups is one such draw (colours =
 /// group sizes, draws = the total loss count); a permutation of whole rows
 /// with four row types (the 2×2 confusion cells) is a random table with fixed
@@ -14,31 +15,46 @@
 public enum MultivariateHypergeometric {
   /// One draw into `counts` (one entry per colour).
   ///
+  /// Drawn by halving rather than colour by colour: the colours [lo, hi) that
+  /// receive d items split at mid, the left half gets
+  /// X ~ H(N_[lo,hi), N_[lo,mid), d) of them, and each half is split again.
+  /// It is the same law (each split is the conditional law of the left
+  /// half's count given the block's count), with K − 1 variates as before,
+  /// but most of them have small populations (a block's size), which keeps
+  /// the sampler's log-factorial lookups in cache when K is large.
+  ///
   /// - Precondition: colours non-negative, 0 ≤ draws ≤ Σ colours, `counts.count == colours.count`.
   /// - Complexity: O(C) hypergeometric variates.
   @inlinable
   public static func sample(colours: UnsafeBufferPointer<Int>, draws: Int, into counts: UnsafeMutableBufferPointer<Int>,
                             using generator: inout some RandomNumberGenerator) {
     precondition(colours.count == counts.count, "one count per colour")
-    var remaining = 0
-    for c in colours { precondition(c >= 0, "colour counts must be non-negative"); remaining += c }
-    precondition(draws >= 0 && draws <= remaining, "cannot draw more items than the urn holds")
-    var left = draws
-    for i in 0..<colours.count {
-      let size = colours[i]
-      let x: Int
-      if left == 0 {
-        x = 0
-      } else if left == remaining {
-        x = size
-      } else {
-        // The colour's share of the remaining draws.
-        x = Hypergeometric.sample(population: remaining, successes: size, draws: left, using: &generator)
-      }
-      counts[i] = x
-      left -= x
-      remaining -= size
+    var total = 0
+    for c in colours { precondition(c >= 0, "colour counts must be non-negative"); total += c }
+    precondition(draws >= 0 && draws <= total, "cannot draw more items than the urn holds")
+    guard !colours.isEmpty else { return }
+    split(colours, lo: 0, hi: colours.count, size: total, draws: draws, into: counts, using: &generator)
+  }
+
+  /// Deals `draws` items among colours [lo, hi), which hold `size` items.
+  @inlinable
+  static func split(_ colours: UnsafeBufferPointer<Int>, lo: Int, hi: Int, size: Int, draws: Int,
+                    into counts: UnsafeMutableBufferPointer<Int>, using generator: inout some RandomNumberGenerator) {
+    if hi - lo == 1 { counts[lo] = draws; return }
+    if draws == 0 {
+      for i in lo..<hi { counts[i] = 0 }
+      return
     }
+    if draws == size {
+      for i in lo..<hi { counts[i] = colours[i] }
+      return
+    }
+    let mid = (lo + hi) / 2
+    var left = 0
+    for i in lo..<mid { left += colours[i] }
+    let x = Hypergeometric.sample(population: size, successes: left, draws: draws, using: &generator)
+    split(colours, lo: lo, hi: mid, size: left, draws: x, into: counts, using: &generator)
+    split(colours, lo: mid, hi: hi, size: size - left, draws: draws - x, into: counts, using: &generator)
   }
 
   /// One draw, returned as an array.

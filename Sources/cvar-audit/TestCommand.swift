@@ -50,6 +50,9 @@ struct TestCommand: ParsableCommand {
   @Option(help: "Output: table or json.")
   var format: TestOutputFormat = .table
 
+  @Flag(help: ArgumentHelp("Print the time spent reading and testing to standard error (for benchmarks).", visibility: .hidden))
+  var timing = false
+
   var metrics: [Metric] { columnList(metric).compactMap { Metric(name: $0) } }
 
   var resolvedStatistic: TestStatistic { statistic ?? (calibration == .tolerance ? .cvar : .l2) }
@@ -109,6 +112,8 @@ struct TestCommand: ParsableCommand {
 
   func run() throws {
     let metrics = self.metrics
+    let clock = ContinuousClock()
+    let started = clock.now
     let table: GroupTable
     var lossRows: LossRows? = nil
     if !metrics[0].isBinary {  // a loss column: keep (group id, loss) per row for the permutations
@@ -118,6 +123,7 @@ struct TestCommand: ParsableCommand {
     } else {
       table = try input.loadTable(metrics: metrics)
     }
+    let loaded = clock.now
     var results: [DisparityTestResult] = []
     do {
       for metric in metrics {
@@ -136,6 +142,10 @@ struct TestCommand: ParsableCommand {
       let test = JointPermutationTest(metrics: metrics, confusion: table.confusion, weights: weights)
       let p = test.pValue(permutations: permutations, seed: seed)
       joint = JointTestSummary(metrics: metrics, value: test.observed, pValue: p, groups: table.groupCount)
+    }
+    if timing {
+      let read = loaded - started, tested = clock.now - loaded
+      StandardError.write("timing: read and aggregate \(read), test (audit + calibration + per-group p-values) \(tested)\n")
     }
     let output: String
     switch format {
