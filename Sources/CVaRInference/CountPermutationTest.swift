@@ -76,12 +76,7 @@ public struct CountPermutationTest: Sendable {
   /// - Complexity: O(K) (O(K log K) for cvar).
   public func statistic(counts x: [Int]) -> Double {
     let stats = zip(sizes, x).map { SufficientStatistics(count: $0, positives: $1) }
-    let r = referenceRate(stats)
-    switch statistic {
-    case .l2: return DisparityStatistics.l2(stats, weights: weights, reference: r).value
-    case .max: return DisparityStatistics.maxGap(stats, reference: r, kind: disparity)
-    case .cvar: return DisparityStatistics.cvar(stats, weights: weights, reference: r, kind: disparity, alpha: alpha)
-    }
+    return statistic.value(of: stats, weights: weights, reference: referenceRate(stats), disparity: disparity, alpha: alpha)
   }
 
   func referenceRate(_ stats: [SufficientStatistics]) -> Double {
@@ -124,10 +119,7 @@ public struct CountPermutationTest: Sendable {
       var stats = [SufficientStatistics](repeating: SufficientStatistics(), count: k)
       for b in 0..<rows {
         for g in 0..<k { stats[g] = SufficientStatistics(count: sizes[g], sum: x[b * k + g], sumOfSquares: x[b * k + g]) }
-        let r = referenceRate(stats)
-        out[b] = statistic == .max
-          ? DisparityStatistics.maxGap(stats, reference: r, kind: disparity)
-          : DisparityStatistics.cvar(stats, weights: weights, reference: r, kind: disparity, alpha: alpha)
+        out[b] = statistic.value(of: stats, weights: weights, reference: referenceRate(stats), disparity: disparity, alpha: alpha)
       }
     }
   }

@@ -56,12 +56,7 @@ public struct LossPermutationTest: Sendable {
     case .fixed(let v): r = v
     case .group(let g): r = stats[g].mean
     }
-    let value: Double
-    switch statistic {
-    case .l2: value = DisparityStatistics.l2(stats, weights: weights, reference: r).value
-    case .max: value = DisparityStatistics.maxGap(stats, reference: r, kind: disparity)
-    case .cvar: value = DisparityStatistics.cvar(stats, weights: weights, reference: r, kind: disparity, alpha: alpha)
-    }
+    let value = statistic.value(of: stats, weights: weights, reference: r, disparity: disparity, alpha: alpha)
     return (value, stats.map { disparity.disparity($0.mean, reference: r) })
   }
 

@@ -11,6 +11,20 @@ public enum TestStatistic: String, CaseIterable, Sendable, Codable {
   case max
 }
 
+extension TestStatistic {
+  /// The statistic of per-group sufficient statistics (through `DisparityStatistics`).
+  ///
+  /// - Complexity: O(K) (O(K log K) for cvar).
+  public func value(of stats: [SufficientStatistics], weights: [Double], reference: Double,
+                    disparity: DisparityKind, alpha: Double) -> Double {
+    switch self {
+    case .l2: DisparityStatistics.l2(stats, weights: weights, reference: reference).value
+    case .max: DisparityStatistics.maxGap(stats, reference: reference, kind: disparity)
+    case .cvar: DisparityStatistics.cvar(stats, weights: weights, reference: reference, kind: disparity, alpha: alpha)
+    }
+  }
+}
+
 /// How a statistic is turned into a decision.
 public enum Calibration: String, CaseIterable, Sendable, Codable {
   /// Exact permutation p-value for H0: the loss is independent of the group.
