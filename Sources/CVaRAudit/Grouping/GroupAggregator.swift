@@ -41,6 +41,31 @@ public enum GroupAggregator {
   ///   has a header only.
   /// - Complexity: O(bytes); memory O(groups).
   public static func aggregate(_ reader: CSVReader, columns: ColumnSelection) throws -> GroupTable {
+    var rows: LossRowBuffer? = nil
+    return try aggregate(reader, columns: columns, rows: &rows)
+  }
+
+  /// Reads and aggregates like `aggregate(_:columns:)`, and also keeps each
+  /// aggregated row's group index and loss (for a permutation test of a loss
+  /// column, which must shuffle the rows). Memory grows with the rows.
+  ///
+  /// - Precondition: `columns.lossColumn != nil`.
+  /// - Complexity: O(bytes); memory O(groups + rows).
+  public static func aggregateKeepingLossRows(_ reader: CSVReader, columns: ColumnSelection) throws
+    -> (table: GroupTable, groups: [Int32], losses: [Double]) {
+    precondition(columns.lossColumn != nil, "a loss column is needed")
+    var rows: LossRowBuffer? = LossRowBuffer()
+    let table = try aggregate(reader, columns: columns, rows: &rows)
+    return (table, rows!.groups, rows!.losses)
+  }
+
+  /// Per-row group indices and losses.
+  struct LossRowBuffer {
+    var groups: [Int32] = []
+    var losses: [Double] = []
+  }
+
+  static func aggregate(_ reader: CSVReader, columns: ColumnSelection, rows: inout LossRowBuffer?) throws -> GroupTable {
     precondition(!columns.groupBy.isEmpty, "at least one group-by column")
     let header = reader.header
     let file = reader.displayName
@@ -141,7 +166,10 @@ public enum GroupAggregator {
         lastGroup = g
       }
       if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
-      if lossColumn != nil { table.addLoss(group: g, lossValue) }
+      if lossColumn != nil {
+        table.addLoss(group: g, lossValue)
+        if rows != nil { rows!.groups.append(Int32(g)); rows!.losses.append(lossValue) }
+      }
       if table.isSizesOnly { table.addRow(group: g) }
     }
     if reader.recordsRead == 0 {
