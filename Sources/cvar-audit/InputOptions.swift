@@ -117,7 +117,11 @@ struct InputOptions: ParsableArguments {
   /// Like `loadTable`, also keeping each row's group index and loss (only for
   /// a loss-column metric: memory then grows with the rows).
   func loadTableKeepingLossRows(metrics: [Metric]) throws -> (table: GroupTable, groups: [Int32], losses: [Double]) {
-    try requireRows(for: "a permutation test of a non-binary loss")
+    do {
+      try requireRows(for: "a permutation test of a non-binary loss")
+    } catch let error as ValidationError {
+      throw CommandFailure(message: error.message)
+    }
     let (reader, selection) = try openReader(metrics: metrics)
     return try GroupAggregator.aggregateKeepingLossRows(reader, columns: selection)
   }
