@@ -28,28 +28,47 @@ public final class CSVReader {
   /// The header's field names.
   public private(set) var header: [String] = []
   /// The physical line on which the current record starts.
-  public private(set) var recordLine = 0
+  public var recordLine: Int { state.pointee.recordLine }
   /// Data records returned so far (the header not included).
-  public private(set) var recordsRead = 0
+  public var recordsRead: Int { state.pointee.recordsRead }
   /// Blank lines skipped.
-  public private(set) var blankLines = 0
+  public var blankLines: Int { state.pointee.blankLines }
+  /// The number of fields of the current record.
+  public var fieldCount: Int { state.pointee.fieldCount }
+
+  /// Where a field's bytes are: in the read buffer, or (a quoted field with
+  /// `""`) in the scratch buffer.
+  struct FieldSlot {
+    var start: Int
+    var length: Int
+    var inScratch: Bool
+  }
+
+  /// The reader's mutable state. It lives behind a pointer held in a `let`
+  /// so that the per-byte loops touch no class `var`: each access to one
+  /// would pay Swift's dynamic exclusivity check, which measured at about
+  /// 40% of the instructions of an audit.
+  struct State {
+    var buffer: UnsafeMutablePointer<UInt8>
+    var capacity: Int
+    var start = 0
+    var end = 0
+    var atEOF = false
+    var line = 1
+    var scratch: UnsafeMutablePointer<UInt8>
+    var scratchCapacity: Int
+    var scratchCount = 0
+    var fields: UnsafeMutablePointer<FieldSlot>
+    var fieldCapacity: Int
+    var fieldCount = 0
+    var recordLine = 0
+    var recordsRead = 0
+    var blankLines = 0
+  }
 
   private let fd: Int32
   private let ownsDescriptor: Bool
-  private var buffer: UnsafeMutablePointer<UInt8>
-  private var capacity: Int
-  private var start = 0
-  private var end = 0
-  private var atEOF = false
-  private var line = 1
-  private var scratch: UnsafeMutablePointer<UInt8>
-  private var scratchCapacity: Int
-  private var scratchCount = 0
-  // Per field of the current record: where its bytes are.
-  private var fieldStart: [Int] = []
-  private var fieldLength: [Int] = []
-  private var fieldInScratch: [Bool] = []
-  public private(set) var fieldCount = 0
+  private let state: UnsafeMutablePointer<State>
 
   private static let quote = UInt8(ascii: "\"")
   private static let newline = UInt8(ascii: "\n")
@@ -81,14 +100,19 @@ public final class CSVReader {
       fd = opened
       ownsDescriptor = true
     }
-    capacity = max(bufferSize, 64)
-    buffer = .allocate(capacity: capacity)
-    scratchCapacity = 4096
-    scratch = .allocate(capacity: scratchCapacity)
+    let capacity = max(bufferSize, 64)
+    state = .allocate(capacity: 1)
+    state.initialize(to: State(buffer: .allocate(capacity: capacity), capacity: capacity,
+                               scratch: .allocate(capacity: 4096), scratchCapacity: 4096,
+                               fields: .allocate(capacity: 16), fieldCapacity: 16))
     // Every stored property is set from here on, so a throw runs deinit,
     // which closes the file and frees the buffers.
     try fill()
-    if end - start >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
+    let s = state
+    if s.pointee.end - s.pointee.start >= 3, s.pointee.buffer[0] == 0xEF, s.pointee.buffer[1] == 0xBB,
+       s.pointee.buffer[2] == 0xBF {
+      s.pointee.start = 3
+    }
     guard try next(isHeader: true) else {
       throw InputError(file: displayName, line: 1, message: "the file is empty: expected a header row")
     }
@@ -97,8 +121,11 @@ public final class CSVReader {
 
   deinit {
     if ownsDescriptor { close(fd) }
-    buffer.deallocate()
-    scratch.deallocate()
+    state.pointee.buffer.deallocate()
+    state.pointee.scratch.deallocate()
+    state.pointee.fields.deallocate()
+    state.deinitialize(count: 1)
+    state.deallocate()
   }
 
   /// Advances to the next data record. Returns false at the end of the input.
@@ -107,15 +134,18 @@ public final class CSVReader {
   ///   closing quote, or a read error.
   public func next() throws -> Bool {
     let found = try next(isHeader: false)
-    if found { recordsRead += 1 }
+    if found { state.pointee.recordsRead += 1 }
     return found
   }
 
   /// The bytes of field `i` of the current record (quotes removed, `""` unescaped).
   @inline(__always)
   public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
-    let base = fieldInScratch[i] ? scratch : buffer
-    return UnsafeBufferPointer(start: base + fieldStart[i], count: fieldLength[i])
+    let s = state
+    precondition(i >= 0 && i < s.pointee.fieldCount, "field index out of range")
+    let slot = s.pointee.fields[i]
+    let base = slot.inScratch ? s.pointee.scratch : s.pointee.buffer
+    return UnsafeBufferPointer(start: base + slot.start, count: slot.length)
   }
 
   /// Field `i` of the current record as a `String` (invalid UTF-8 repaired).
@@ -126,54 +156,60 @@ public final class CSVReader {
   /// Reads more input after the unconsumed bytes, growing the buffer when one
   /// record fills it. Returns false at end of input.
   private func fill() throws {
-    if start > 0 {
-      let remaining = end - start
-      if remaining > 0 { (buffer).update(from: buffer + start, count: remaining) }
-      end = remaining
-      start = 0
+    let s = state
+    if s.pointee.start > 0 {
+      let remaining = s.pointee.end - s.pointee.start
+      if remaining > 0 { s.pointee.buffer.update(from: s.pointee.buffer + s.pointee.start, count: remaining) }
+      s.pointee.end = remaining
+      s.pointee.start = 0
     }
-    if end == capacity {
-      let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-      larger.update(from: buffer, count: end)
-      buffer.deallocate()
-      buffer = larger
-      capacity *= 2
+    if s.pointee.end == s.pointee.capacity {
+      let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: s.pointee.capacity * 2)
+      larger.update(from: s.pointee.buffer, count: s.pointee.end)
+      s.pointee.buffer.deallocate()
+      s.pointee.buffer = larger
+      s.pointee.capacity *= 2
     }
     while true {
-      let n = read(fd, buffer + end, capacity - end)
+      let n = read(fd, s.pointee.buffer + s.pointee.end, s.pointee.capacity - s.pointee.end)
       if n < 0 {
         if errno == EINTR { continue }
         let reason = String(cString: strerror(errno))
-        throw InputError(file: displayName, line: line, message: "read error: \(reason)")
+        throw InputError(file: displayName, line: s.pointee.line, message: "read error: \(reason)")
       }
-      if n == 0 { atEOF = true }
-      end += n
+      if n == 0 { s.pointee.atEOF = true }
+      s.pointee.end += n
       return
     }
   }
 
   private func appendScratch(_ from: Int, _ count: Int) {
-    if scratchCount + count > scratchCapacity {
-      var newCapacity = scratchCapacity * 2
-      while newCapacity < scratchCount + count { newCapacity *= 2 }
+    let s = state
+    if s.pointee.scratchCount + count > s.pointee.scratchCapacity {
+      var newCapacity = s.pointee.scratchCapacity * 2
+      while newCapacity < s.pointee.scratchCount + count { newCapacity *= 2 }
       let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-      larger.update(from: scratch, count: scratchCount)
-      scratch.deallocate()
-      scratch = larger
-      scratchCapacity = newCapacity
+      larger.update(from: s.pointee.scratch, count: s.pointee.scratchCount)
+      s.pointee.scratch.deallocate()
+      s.pointee.scratch = larger
+      s.pointee.scratchCapacity = newCapacity
     }
-    (scratch + scratchCount).update(from: buffer + from, count: count)
-    scratchCount += count
+    (s.pointee.scratch + s.pointee.scratchCount).update(from: s.pointee.buffer + from, count: count)
+    s.pointee.scratchCount += count
   }
 
   @inline(__always)
-  private func addField(start s: Int, length: Int, inScratch: Bool) {
-    if fieldCount == fieldStart.count {
-      fieldStart.append(s); fieldLength.append(length); fieldInScratch.append(inScratch)
-    } else {
-      fieldStart[fieldCount] = s; fieldLength[fieldCount] = length; fieldInScratch[fieldCount] = inScratch
+  private func addField(start: Int, length: Int, inScratch: Bool) {
+    let s = state
+    if s.pointee.fieldCount == s.pointee.fieldCapacity {
+      let larger = UnsafeMutablePointer<FieldSlot>.allocate(capacity: s.pointee.fieldCapacity * 2)
+      larger.initialize(from: s.pointee.fields, count: s.pointee.fieldCount)
+      s.pointee.fields.deallocate()
+      s.pointee.fields = larger
+      s.pointee.fieldCapacity *= 2
     }
-    fieldCount += 1
+    (s.pointee.fields + s.pointee.fieldCount).initialize(to: FieldSlot(start: start, length: length, inScratch: inScratch))
+    s.pointee.fieldCount += 1
   }
 
   private func next(isHeader: Bool) throws -> Bool {
@@ -182,9 +218,9 @@ public final class CSVReader {
       case .record: return true
       case .endOfInput: return false
       case .needMore:
-        let before = end - start
+        let before = state.pointee.end - state.pointee.start
         try fill()
-        if end - start == before && !atEOF { continue }
+        if state.pointee.end - state.pointee.start == before && !state.pointee.atEOF { continue }
       }
     }
   }
@@ -193,23 +229,29 @@ public final class CSVReader {
 
   /// Parses one record starting at `start`. On `.needMore` nothing is consumed.
   private func parseRecord() throws -> ParseOutcome {
-    var p = start
+    let s = state
+    // The buffer, its end and the EOF flag do not change during one parse.
+    let buffer = s.pointee.buffer
+    let end = s.pointee.end
+    let atEOF = s.pointee.atEOF
+    var p = s.pointee.start
     // Skip blank lines.
     while true {
-      if p == end { if atEOF { start = p; return .endOfInput } else { start = p; return .needMore } }
+      if p == end { if atEOF { s.pointee.start = p; return .endOfInput } else { s.pointee.start = p; return .needMore } }
       if buffer[p] == CSVReader.newline {
-        p += 1; line += 1; blankLines += 1; start = p; continue
+        p += 1; s.pointee.line += 1; s.pointee.blankLines += 1; s.pointee.start = p; continue
       }
       if buffer[p] == CSVReader.carriageReturn {
-        if p + 1 == end && !atEOF { start = p; return .needMore }
+        if p + 1 == end && !atEOF { s.pointee.start = p; return .needMore }
         if p + 1 == end || buffer[p + 1] == CSVReader.newline {
-          p = min(p + 2, end); line += 1; blankLines += 1; start = p; continue
+          p = min(p + 2, end); s.pointee.line += 1; s.pointee.blankLines += 1; s.pointee.start = p; continue
         }
       }
       break
     }
-    fieldCount = 0
-    scratchCount = 0
+    let line = s.pointee.line
+    s.pointee.fieldCount = 0
+    s.pointee.scratchCount = 0
     var newlinesInRecord = 0
     let delimiter = self.delimiter
     while true {
@@ -218,7 +260,7 @@ public final class CSVReader {
         var segmentStart = p + 1
         var q = p + 1
         var usesScratch = false
-        let scratchStart = scratchCount
+        let scratchStart = s.pointee.scratchCount
         var closing = -1
         while closing < 0 {
           while q < end && buffer[q] != CSVReader.quote {
@@ -227,7 +269,7 @@ public final class CSVReader {
           }
           if q == end {
             if atEOF {
-              throw InputError(file: displayName, line: line, column: fieldCount + 1,
+              throw InputError(file: displayName, line: line, column: s.pointee.fieldCount + 1,
                                message: "unterminated quoted field: expected a closing '\"' before the end of the file")
             }
             return .needMore
@@ -245,7 +287,7 @@ public final class CSVReader {
         }
         if usesScratch {
           appendScratch(segmentStart, closing - segmentStart)
-          addField(start: scratchStart, length: scratchCount - scratchStart, inScratch: true)
+          addField(start: scratchStart, length: s.pointee.scratchCount - scratchStart, inScratch: true)
         } else {
           addField(start: segmentStart, length: closing - segmentStart, inScratch: false)
         }
@@ -261,7 +303,7 @@ public final class CSVReader {
           if p + 1 == end && !atEOF { return .needMore }
           if p + 1 == end || buffer[p + 1] == CSVReader.newline { p = min(p + 2, end); break }
         }
-        throw InputError(file: displayName, line: line + newlinesInRecord, column: fieldCount,
+        throw InputError(file: displayName, line: line + newlinesInRecord, column: s.pointee.fieldCount,
                          message: "unexpected character after a closing quote: expected the delimiter or the end of the line")
       } else {
         // Unquoted field: up to the delimiter or the end of the line.
@@ -289,9 +331,9 @@ public final class CSVReader {
         break
       }
     }
-    recordLine = line
-    line += 1 + newlinesInRecord
-    start = p
+    s.pointee.recordLine = line
+    s.pointee.line = line + 1 + newlinesInRecord
+    s.pointee.start = p
     return .record
   }
 }

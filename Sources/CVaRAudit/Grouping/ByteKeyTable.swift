@@ -46,8 +46,13 @@ public struct ByteKeyTable: Sendable {
       shift += 8
       i += 1
     }
-    h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-    return h ^ (h >> 29)
+    // MurmurHash3's fmix64 finalizer: every input bit reaches the low bits
+    // that pick the slot (a single multiply left short keys, whose low bytes
+    // are the length prefix, in long probe chains).
+    h ^= tail
+    h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+    h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+    return h ^ (h >> 33)
   }
 
   /// The index of `key`, inserting it with the next index when new.

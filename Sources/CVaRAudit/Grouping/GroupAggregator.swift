@@ -70,6 +70,7 @@ public enum GroupAggregator {
     var key: [UInt8] = []
     key.reserveCapacity(256)
     var lastKey: [UInt8] = []
+    lastKey.reserveCapacity(256)
     var lastGroup = -1
 
     func failure(_ column: Int, _ message: String) -> InputError {
@@ -132,7 +133,10 @@ public enum GroupAggregator {
         g = lastGroup
       } else {
         g = key.withUnsafeBufferPointer { table.group(encodedKey: $0) }
-        lastKey = key
+        // Copied element by element: `lastKey = key` would share the buffer
+        // and make the next `removeAll` allocate a new one on every row.
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: key)
         lastGroup = g
       }
       if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
