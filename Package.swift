@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "CVaRAudit", targets: ["CVaRAudit"]),
     .library(name: "Distributions", targets: ["Distributions"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    .library(name: "CVaRPlanning", targets: ["CVaRPlanning"]),
     .executable(name: "cvar-audit", targets: ["cvar-audit"]),
   ],
   dependencies: [
@@ -39,11 +40,18 @@ let package = Package(
       resources: [.copy("Resources/compas-two-years.csv")]
     ),
 
+    // Sample-size planning (closed-form bounds) and the simulation-study engine.
+    .target(
+      name: "CVaRPlanning",
+      dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
+    ),
+
     // MARK: - Command-line tool
     .executableTarget(
       name: "cvar-audit",
       dependencies: [
         "CVaRAudit",
+        "CVaRPlanning",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -53,6 +61,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions", "FixtureSupport"]),
     .testTarget(name: "CVaRAuditTests", dependencies: ["CVaRAudit", "FixtureSupport"]),
+    .testTarget(name: "CVaRPlanningTests", dependencies: ["CVaRPlanning", "CVaRAudit", "Distributions", "FixtureSupport"]),
     .testTarget(name: "CLITests", dependencies: ["FixtureSupport"]),
   ]
 )
