@@ -29,7 +29,7 @@ let package = Package(
 )
 
 // One benchmark executable per suite, under Benchmarks/<Suite>/.
-for suite in ["Ingest", "Statistics"] {
+for suite in ["Ingest", "Statistics", "Planning"] {
   package.targets.append(
     .executableTarget(
       name: suite,
@@ -37,6 +37,7 @@ for suite in ["Ingest", "Statistics"] {
         "BenchmarkData",
         "BenchmarkTolerances",
         .product(name: "CVaRAudit", package: "CVaRAudit"),
+        .product(name: "CVaRPlanning", package: "CVaRAudit"),
         .product(name: "Benchmark", package: "package-benchmark"),
       ],
       path: "Benchmarks/\(suite)",

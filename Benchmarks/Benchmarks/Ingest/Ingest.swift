@@ -11,7 +11,7 @@ let benchmarks: @Sendable () -> Void = {
     warmupIterations: 1,
     maxDuration: .seconds(2),
     maxIterations: 20,
-    thresholds: Tolerances.standard
+    thresholds: Tolerances.standard([.wallClock, .mallocCountTotal])
   )
 
   // CSV ingest: 10⁶ rows (about 9 MB), 256 groups.
@@ -22,7 +22,8 @@ let benchmarks: @Sendable () -> Void = {
 
   Benchmark(
     "CSV read, fields only (1e6 rows, MB/s)",
-    configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond])
+    configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond],
+                         thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond]))
   ) { benchmark in
     let start = ContinuousClock.now
     let reader = try CSVReader(path: csvPath)
@@ -34,7 +35,8 @@ let benchmarks: @Sendable () -> Void = {
 
   Benchmark(
     "CSV to GroupTable (1e6 rows, K=256, MB/s)",
-    configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond])
+    configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond],
+                         thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond]))
   ) { benchmark in
     let start = ContinuousClock.now
     let reader = try CSVReader(path: csvPath)
@@ -50,7 +52,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark(
       "aggregate in memory (1e7 rows, K=\(k), Mrows/s)",
       configuration: .init(
-        metrics: [.wallClock, .mallocCountTotal, Tolerances.megarowsPerSecond]
+        metrics: [.wallClock, .mallocCountTotal, Tolerances.megarowsPerSecond],
+        thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megarowsPerSecond])
       )
     ) { (benchmark: Benchmark, data: InMemoryColumns) in
       let start = ContinuousClock.now

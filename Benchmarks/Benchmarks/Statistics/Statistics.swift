@@ -28,7 +28,7 @@ let benchmarks: @Sendable () -> Void = {
     warmupIterations: 1,
     maxDuration: .seconds(2),
     maxIterations: 20,
-    thresholds: Tolerances.standard
+    thresholds: Tolerances.standard([.wallClock, .mallocCountTotal])
   )
   let k = 1_000_000
 

@@ -14,15 +14,18 @@ public enum Tolerances {
   /// Observations per second.
   public static let observationsPerSecond = BenchmarkMetric.custom("observations/s", polarity: .prefersLarger, useScalingFactor: false)
 
-  public static var standard: [BenchmarkMetric: BenchmarkThresholds] {
+  /// Tolerances for the given metrics (only those, so that ordo-one does not
+  /// warn about thresholds for metrics a benchmark does not record).
+  public static func standard(_ metrics: [BenchmarkMetric]) -> [BenchmarkMetric: BenchmarkThresholds] {
     let throughput = BenchmarkThresholds(relative: [.p90: 50])
-    return [
+    let all: [BenchmarkMetric: BenchmarkThresholds] = [
       .wallClock: BenchmarkThresholds(relative: [.p90: 100]),
       .mallocCountTotal: BenchmarkThresholds(absolute: [.p90: 4]),
       megabytesPerSecond: throughput,
       megarowsPerSecond: throughput,
       observationsPerSecond: throughput,
     ]
+    return all.filter { metrics.contains($0.key) }
   }
 
   /// Records `amount` (MB, millions of rows, …) divided by the seconds since `start`.
