@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev
 # The report test renders HTML in headless Chromium.
 TEST_APT_PACKAGES := chromium
 
-.PHONY: all deps test-deps e2e-deps apt-install build release demo test test-e2e clean
+.PHONY: all deps test-deps e2e-deps apt-install build release demo test test-e2e bench bench-update compare clean
 
 all: build
 
@@ -45,17 +45,40 @@ release: deps
 demo: release
 	.build/release/cvar-audit audit
 
-# All tests. The CLI tests run the built executable, so build it first.
+# All tests. The CLI tests run the built executable, so build it first. The
+# benchmark package is built (not run: no timed tests) so that it cannot rot.
 test: test-deps e2e-deps
 	$(SWIFT) build
 	$(SWIFT) test
 	$(PYTHON) -m pytest Tests/EndToEnd -q -rs -p no:cacheprovider
+	$(SWIFT) build -c release --package-path Benchmarks
 	@$(MAKE) --no-print-directory notebooks-test
 
 # Only the end-to-end tests against DuckDB and Spark (after a build).
 test-e2e: e2e-deps
 	$(SWIFT) build
 	$(PYTHON) -m pytest Tests/EndToEnd -q -rs -p no:cacheprovider
+
+# Benchmark suites (ordo-one/benchmark), checked against the stored p90
+# thresholds in Benchmarks/Thresholds/: exit 2 (a regression) fails, exit 4
+# (improvements only) passes. `make bench-update` re-records the thresholds.
+bench: deps
+	cd Benchmarks && { $(SWIFT) package benchmark thresholds check; rc=$$?; \
+	  if [ $$rc = 4 ]; then echo "improvements only: consider make bench-update"; rc=0; fi; exit $$rc; }
+
+bench-update: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark thresholds update
+
+# Side-by-side comparison with numpy, pandas and fairlearn; writes
+# Benchmarks/compare/RESULTS.md. The OpenBLAS variables of this environment are
+# unset for this command only (they select a slower kernel for numpy).
+COMPARE_ARGS ?=
+compare: deps
+	$(SWIFT) build -c release --product cvar-audit
+	$(SWIFT) build -c release --package-path Benchmarks --product aggregate-bench
+	@$(PYTHON) -c "import numpy, pandas, fairlearn, threadpoolctl" 2>/dev/null || \
+	  $(PYTHON) -m pip install -r Benchmarks/compare/requirements.txt
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) Benchmarks/compare/compare.py $(COMPARE_ARGS)
 
 # Notebooks (Notebooks/): pinned Python packages, installed only when missing.
 .PHONY: notebook-deps notebooks-test notebooks
@@ -75,4 +98,4 @@ notebooks: notebook-deps release
 	CVAR_AUDIT_BIN=.build/release/cvar-audit $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --in-place
 
 clean:
-	rm -rf .build
+	rm -rf .build Benchmarks/.build .build-compare

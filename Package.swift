@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "Distributions", targets: ["Distributions"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "CVaRPlanning", targets: ["CVaRPlanning"]),
+    .library(name: "CVaRInference", targets: ["CVaRInference"]),
     .executable(name: "cvar-audit", targets: ["cvar-audit"]),
   ],
   dependencies: [
@@ -45,6 +46,9 @@ let package = Package(
       name: "CVaRPlanning",
       dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
     ),
+    // Hypothesis tests of a disparity violation: permutation, bound and
+    // tolerance calibrations, per-group exact p-values, joint metric tests.
+    .target(name: "CVaRInference", dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra"]),
 
     // MARK: - Command-line tool
     .executableTarget(
@@ -52,6 +56,7 @@ let package = Package(
       dependencies: [
         "CVaRAudit",
         "CVaRPlanning",
+        "CVaRInference",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -62,6 +67,7 @@ let package = Package(
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions", "FixtureSupport"]),
     .testTarget(name: "CVaRAuditTests", dependencies: ["CVaRAudit", "FixtureSupport"]),
     .testTarget(name: "CVaRPlanningTests", dependencies: ["CVaRPlanning", "CVaRAudit", "Distributions", "FixtureSupport"]),
+    .testTarget(name: "CVaRInferenceTests", dependencies: ["CVaRInference", "FixtureSupport"]),
     .testTarget(name: "CLITests", dependencies: ["FixtureSupport"]),
   ]
 )

@@ -24,8 +24,8 @@ public struct PlanningProblem: Sendable, Hashable {
     precondition(shares.count == weights.count && shares.count >= 2, "one share and one weight per group, K ≥ 2")
     precondition(alpha > 0 && alpha <= 1 && epsilon > 0 && delta > 0 && delta < 1 && power > 0 && power < 1,
                  "α ∈ (0, 1], ε > 0, δ and power in (0, 1)")
-    self.shares = SamplePlanner.normalized(shares)
-    self.weights = SamplePlanner.normalized(weights)
+    self.shares = RenyiEntropy.normalized(shares)
+    self.weights = RenyiEntropy.normalized(weights)
     self.alpha = alpha
     self.epsilon = epsilon
     self.delta = delta
@@ -243,16 +243,6 @@ public enum SamplePlanner {
     let jAlpha = twoStageGroupsTimesAlpha(c: split, alpha: alpha, delta: delta, power: power)
     let two = (split * jAlpha / (Double.pow(alpha, 1.5) * nd)).squareRoot()
     return DetectableEpsilon(samples: n, maxGap: maxGap, cvarIID: iid, cvarStratified: strat, twoStage: two)
-  }
-
-  static func normalized(_ x: [Double]) -> [Double] {
-    var total = 0.0
-    for v in x {
-      precondition(v >= 0 && v.isFinite, "shares and weights must be finite and non-negative")
-      total += v
-    }
-    precondition(total > 0, "shares and weights must have a positive sum")
-    return x.map { $0 / total }
   }
 
   static func ceilInt(_ x: Double) -> Int {

@@ -66,8 +66,8 @@ public struct SimulationDesign: Sendable, Hashable {
     precondition(shares.count == weights.count && shares.count >= 2, "K ≥ 2")
     precondition(!(test == .maxGap && sampler == .twoStage), "the two-stage design is for the L2 test")
     precondition(delta > 0 && delta < 1 && twoStageRatio > 0 && calibrationReplicates >= 1)
-    self.shares = SamplePlanner.normalized(shares)
-    self.weights = SamplePlanner.normalized(weights)
+    self.shares = RenyiEntropy.normalized(shares)
+    self.weights = RenyiEntropy.normalized(weights)
     self.test = test
     self.sampler = sampler
     self.calibration = calibration

@@ -2,12 +2,9 @@ import ArgumentParser
 import CVaRAudit
 import Foundation
 
-/// Options that define an audit's statistics: shared by `audit` and the
-/// commands that build on it.
-struct AuditOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
-  var metric: Metric = .errorRate
-
+/// Options that define the disparities and their CVaR (not the metric):
+/// shared by `audit` and `test`.
+struct DisparityOptions: ParsableArguments {
   @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail."))
   var alpha: Double = 0.1
 
@@ -21,6 +18,36 @@ struct AuditOptions: ParsableArguments {
                              valueName: "pooled|number|group:v1,v2"))
   var reference: ReferenceArgument = ReferenceArgument(argument: "pooled")!
 
+  func validate() throws {
+    guard alpha > 0 && alpha <= 1 else {
+      throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))")
+    }
+    if case .value(let v) = reference.reference, !(0...1).contains(v) {
+      throw ValidationError("--reference must be a rate in [0, 1] (got \(v))")
+    }
+  }
+
+  /// Checks a group reference against the group-by columns.
+  func checkReference(groupBy: [String]) throws {
+    if case .group(let key) = reference.reference, key.count != groupBy.count {
+      throw ValidationError("--reference group: needs \(groupBy.count) value(s), one per --group-by column (\(groupBy.joined(separator: ","))), got \(key.count)")
+    }
+  }
+}
+
+/// Options that define an audit's statistics: shared by `audit` and the
+/// commands that build on it.
+struct AuditOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
+  var metric: Metric = .errorRate
+
+  @OptionGroup var disparityOptions: DisparityOptions
+
+  var alpha: Double { disparityOptions.alpha }
+  var weights: WeightsArgument { disparityOptions.weights }
+  var disparity: DisparityKind { disparityOptions.disparity }
+  var reference: ReferenceArgument { disparityOptions.reference }
+
   @Option(name: .customLong("confidence-level"), help: "Confidence level of the intervals, in (0, 1).")
   var confidenceLevel: Double = 0.95
 
@@ -28,24 +55,16 @@ struct AuditOptions: ParsableArguments {
   var interval: IntervalMethod?
 
   func validate() throws {
-    guard alpha > 0 && alpha <= 1 else {
-      throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))")
-    }
     guard confidenceLevel > 0 && confidenceLevel < 1 else {
       throw ValidationError("--confidence-level must lie strictly between 0 and 1 (got \(confidenceLevel))")
     }
     if let interval, interval.needsBinaryLoss, !metric.isBinary {
       throw ValidationError("--interval \(interval.rawValue) needs a binary metric; use hoeffding or bernstein for \(metric)")
     }
-    if case .value(let v) = reference.reference, !(0...1).contains(v) {
-      throw ValidationError("--reference must be a rate in [0, 1] (got \(v))")
-    }
   }
 
   func configuration(groupBy: [String]) throws -> AuditConfiguration {
-    if case .group(let key) = reference.reference, key.count != groupBy.count {
-      throw ValidationError("--reference group: needs \(groupBy.count) value(s), one per --group-by column (\(groupBy.joined(separator: ","))), got \(key.count)")
-    }
+    try disparityOptions.checkReference(groupBy: groupBy)
     return AuditConfiguration(metric: metric, alpha: alpha, weighting: weights.weighting, disparity: disparity,
                               reference: reference.reference, confidenceLevel: confidenceLevel, interval: interval)
   }

@@ -110,6 +110,23 @@ struct InputOptions: ParsableArguments {
       return try AggregatesFile.read(path: aggregates, delimiter: delimiterByte)
         .groupTable(groupBy: columns.groupBy, metrics: metrics, missing: missing)
     }
+    let (reader, selection) = try openReader(metrics: metrics)
+    return try GroupAggregator.aggregate(reader, columns: selection)
+  }
+
+  /// Like `loadTable`, also keeping each row's group index and loss (only for
+  /// a loss-column metric: memory then grows with the rows).
+  func loadTableKeepingLossRows(metrics: [Metric]) throws -> (table: GroupTable, groups: [Int32], losses: [Double]) {
+    do {
+      try requireRows(for: "a permutation test of a non-binary loss")
+    } catch let error as ValidationError {
+      throw CommandFailure(message: error.message)
+    }
+    let (reader, selection) = try openReader(metrics: metrics)
+    return try GroupAggregator.aggregateKeepingLossRows(reader, columns: selection)
+  }
+
+  private func openReader(metrics: [Metric]) throws -> (CSVReader, ColumnSelection) {
     var selection = columns
     let needsConfusion = metrics.contains(where: \.isBinary)
     if !needsConfusion { selection.prediction = nil; selection.label = nil }
@@ -121,8 +138,7 @@ struct InputOptions: ParsableArguments {
     precondition(lossColumns.count <= 1, "one loss column at a time")
     selection.lossColumn = lossColumns.first
     let path = try input ?? EmbeddedData.compasPath()
-    let reader = try CSVReader(path: path, delimiter: delimiterByte)
-    return try GroupAggregator.aggregate(reader, columns: selection)
+    return (try CSVReader(path: path, delimiter: delimiterByte), selection)
   }
 
   /// The name shown for the input.

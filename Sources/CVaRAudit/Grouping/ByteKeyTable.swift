@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An interning hash table from byte strings to dense indices 0, 1, 2, ….
 ///
 /// Hand-written: `Dictionary<String, Int>` would build a `String` per row,
@@ -39,15 +45,21 @@ public struct ByteKeyTable: Sendable {
       h = h << 31 | h >> 33
       i += 8
     }
+    // The last 1–7 bytes, little-endian, in one copy.
     var tail: UInt64 = 0
-    var shift: UInt64 = 0
-    while i < key.count {
-      tail |= UInt64(key[i]) << shift
-      shift += 8
-      i += 1
+    if i < key.count {
+      withUnsafeMutableBytes(of: &tail) { t in
+        t.baseAddress!.copyMemory(from: raw.baseAddress! + i, byteCount: key.count - i)
+      }
+      tail = UInt64(littleEndian: tail)
     }
-    h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-    return h ^ (h >> 29)
+    // MurmurHash3's fmix64 finalizer: every input bit reaches the low bits
+    // that pick the slot (a single multiply left short keys, whose low bytes
+    // are the length prefix, in long probe chains).
+    h ^= tail
+    h = (h ^ (h >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+    h = (h ^ (h >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+    return h ^ (h >> 33)
   }
 
   /// The index of `key`, inserting it with the next index when new.
@@ -89,14 +101,8 @@ public struct ByteKeyTable: Sendable {
     let lo = offsets[index]
     let hi = offsets[index + 1]
     guard hi - lo == key.count else { return false }
-    return arena.withUnsafeBufferPointer { a in
-      var k = 0
-      while k < key.count {
-        if a[lo + k] != key[k] { return false }
-        k += 1
-      }
-      return true
-    }
+    if key.isEmpty { return true }
+    return arena.withUnsafeBufferPointer { a in memcmp(a.baseAddress! + lo, key.baseAddress!, key.count) == 0 }
   }
 
   private mutating func grow() {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Where predictions come from.
 public enum PredictionSource: Hashable, Sendable {
   /// A column of 0/1 predictions.
@@ -41,6 +47,31 @@ public enum GroupAggregator {
   ///   has a header only.
   /// - Complexity: O(bytes); memory O(groups).
   public static func aggregate(_ reader: CSVReader, columns: ColumnSelection) throws -> GroupTable {
+    var rows: LossRowBuffer? = nil
+    return try aggregate(reader, columns: columns, rows: &rows)
+  }
+
+  /// Reads and aggregates like `aggregate(_:columns:)`, and also keeps each
+  /// aggregated row's group index and loss (for a permutation test of a loss
+  /// column, which must shuffle the rows). Memory grows with the rows.
+  ///
+  /// - Precondition: `columns.lossColumn != nil`.
+  /// - Complexity: O(bytes); memory O(groups + rows).
+  public static func aggregateKeepingLossRows(_ reader: CSVReader, columns: ColumnSelection) throws
+    -> (table: GroupTable, groups: [Int32], losses: [Double]) {
+    precondition(columns.lossColumn != nil, "a loss column is needed")
+    var rows: LossRowBuffer? = LossRowBuffer()
+    let table = try aggregate(reader, columns: columns, rows: &rows)
+    return (table, rows!.groups, rows!.losses)
+  }
+
+  /// Per-row group indices and losses.
+  struct LossRowBuffer {
+    var groups: [Int32] = []
+    var losses: [Double] = []
+  }
+
+  static func aggregate(_ reader: CSVReader, columns: ColumnSelection, rows: inout LossRowBuffer?) throws -> GroupTable {
     precondition(!columns.groupBy.isEmpty, "at least one group-by column")
     let header = reader.header
     let file = reader.displayName
@@ -67,11 +98,14 @@ public enum GroupAggregator {
                            hasLabels: labelColumn != nil, hasLoss: lossColumn != nil)
     let expectedFields = header.count
     let exclude = columns.missingValues == .exclude
-    var key: [UInt8] = []
-    key.reserveCapacity(256)
-    // The previous row's key and group: sorted or clustered input skips the hash.
-    var lastKey: [UInt8] = []
-    lastKey.reserveCapacity(256)
+    // The current row's encoded key and the previous row's, in raw buffers
+    // (growing arrays here cost more per row than the parsing).
+    var keyCapacity = 256
+    var key = UnsafeMutablePointer<UInt8>.allocate(capacity: keyCapacity)
+    var lastKey = UnsafeMutablePointer<UInt8>.allocate(capacity: keyCapacity)
+    defer { key.deallocate(); lastKey.deallocate() }
+    var keyLength = 0
+    var lastKeyLength = -1
     var lastGroup = -1
 
     func failure(_ record: CSVRecord, _ column: Int, _ message: String) -> InputError {
@@ -88,14 +122,32 @@ public enum GroupAggregator {
         throw InputError(file: file, line: record.line,
                          message: "expected \(expectedFields) fields as in the header, found \(record.count)")
       }
-      key.removeAll(keepingCapacity: true)
+      keyLength = 0
       for c in groupColumns {
         let field = record.field(c)
         if field.isEmpty && exclude {
           table.excluded.add(.missingAttribute)
           continue rows
         }
-        GroupTable.append(field, to: &key)
+        // The encoding of GroupTable.append: a 4-byte length, then the bytes.
+        if keyLength + 4 + field.count > keyCapacity {
+          while keyLength + 4 + field.count > keyCapacity { keyCapacity *= 2 }
+          // Both buffers always have the same capacity (they are swapped).
+          let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: keyCapacity)
+          larger.update(from: key, count: keyLength)
+          key.deallocate()
+          key = larger
+          lastKey.deallocate()
+          lastKey = .allocate(capacity: keyCapacity)
+          lastKeyLength = -1
+        }
+        let n = UInt32(field.count)
+        key[keyLength] = UInt8(truncatingIfNeeded: n)
+        key[keyLength + 1] = UInt8(truncatingIfNeeded: n >> 8)
+        key[keyLength + 2] = UInt8(truncatingIfNeeded: n >> 16)
+        key[keyLength + 3] = UInt8(truncatingIfNeeded: n >> 24)
+        if let base = field.baseAddress { (key + keyLength + 4).update(from: base, count: field.count) }
+        keyLength += 4 + field.count
       }
       var y: UInt8 = 0
       if let c = labelColumn {
@@ -130,18 +182,20 @@ public enum GroupAggregator {
         lossValue = value
       }
       let g: Int
-      if lastGroup >= 0 && key == lastKey {
+      if keyLength == lastKeyLength && memcmp(key, lastKey, keyLength) == 0 {
         g = lastGroup
       } else {
-        g = key.withUnsafeBufferPointer { table.group(encodedKey: $0) }
-        // Copy into the kept buffer (assigning would share storage with `key`
-        // and force a fresh allocation on the next row).
-        lastKey.removeAll(keepingCapacity: true)
-        lastKey.append(contentsOf: key)
+        g = table.group(encodedKey: UnsafeBufferPointer(start: key, count: keyLength))
+        // The current key becomes the last one: swap the buffers, copy nothing.
+        swap(&key, &lastKey)
+        lastKeyLength = keyLength
         lastGroup = g
       }
       if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
-      if lossColumn != nil { table.addLoss(group: g, lossValue) }
+      if lossColumn != nil {
+        table.addLoss(group: g, lossValue)
+        if rows != nil { rows!.groups.append(Int32(g)); rows!.losses.append(lossValue) }
+      }
       if table.isSizesOnly { table.addRow(group: g) }
     }
     if reader.recordsRead == 0 {

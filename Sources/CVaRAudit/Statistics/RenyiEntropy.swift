@@ -49,13 +49,17 @@ public enum RenyiEntropy {
     Double.exp(entropy(weights, order: beta))
   }
 
-  static func normalized(_ weights: [Double]) -> [Double] {
+  /// The weights divided by their sum.
+  ///
+  /// - Precondition: finite, non-negative, with a positive sum.
+  /// - Complexity: O(K).
+  public static func normalized(_ weights: [Double]) -> [Double] {
     var total = 0.0
     for w in weights {
-      precondition(w >= 0 && w.isFinite, "weights must be finite and non-negative")
+      precondition(w >= 0 && w.isFinite, "shares and weights must be finite and non-negative")
       total += w
     }
-    precondition(total > 0, "weights must have a positive sum")
+    precondition(total > 0, "shares and weights must have a positive sum")
     return weights.map { $0 / total }
   }
 }

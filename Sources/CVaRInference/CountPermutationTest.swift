@@ -1,0 +1,211 @@
+import CVaRAudit
+import Distributions
+import LinearAlgebra
+
+/// The reference rate as a function of permuted data.
+public enum PermutedReference: Hashable, Sendable {
+  /// A number that does not move under permutation: a given value, or the
+  /// pooled rate (the total loss is conserved by a permutation).
+  case fixed(Double)
+  /// The rate of the group at this index (it moves with the permutation).
+  case group(Int)
+}
+
+/// The permutation test of "binary loss independent of group" from per-group
+/// counts alone.
+///
+/// A random permutation of the loss column across the rows changes only the
+/// per-group loss counts X, which then follow the multivariate hypergeometric
+/// law with colours n_g and S = Σ x_g draws. Each permutation is one
+/// group-by-group draw (`MultivariateHypergeometric`): O(K) variates, no pass
+/// over the rows. The B × K matrix of permuted counts becomes B statistics in
+/// batches:
+///
+/// - `l2`: with x the count of a group of size n ≥ 2, weight w̃ and reference r,
+///
+///       U = (x/n − r)² − s²/n = x(x − 1)/(n(n − 1)) − 2r·x/n + r²
+///
+///   so T_L2 = Y·a − 2r (X·e) + r² Σw̃ with Y = X∘(X − 1), a_g = w̃_g/(n_g(n_g − 1)),
+///   e_g = w̃_g/n_g: two `gemv` calls per batch (r per row for a group reference).
+/// - `max` and `cvar`: `DisparityStatistics.maxGap` / `.cvar` on each row.
+///
+/// p = (1 + #{b : T_b ≥ T_obs}) / (B + 1), where T_b ≥ T_obs is judged with a
+/// relative slack of 1e-9 (plus 1e-12) so that rounding in the batched
+/// formula never turns a tie into a strict inequality (ties count against
+/// rejection: conservative).
+public struct CountPermutationTest: Sendable {
+  public let statistic: TestStatistic
+  /// n_g.
+  public let sizes: [Int]
+  /// x_g.
+  public let counts: [Int]
+  /// w_g as configured (normalised).
+  public let weights: [Double]
+  public let reference: PermutedReference
+  public let disparity: DisparityKind
+  public let alpha: Double
+  /// w̃: the L2 weights (0 for n_g < 2, renormalised).
+  public let l2Weights: [Double]
+  @usableFromInline let a: [Double]
+  @usableFromInline let e: [Double]
+  /// Permutations evaluated per batch (rows of the count matrix).
+  static let batchSize = 128
+
+  /// - Precondition: equal lengths ≥ 1; 0 ≤ x_g ≤ n_g, n_g ≥ 1; weights ≥ 0 with positive sum.
+  public init(statistic: TestStatistic, sizes: [Int], counts: [Int], weights: [Double],
+              reference: PermutedReference, disparity: DisparityKind, alpha: Double) {
+    precondition(!sizes.isEmpty && sizes.count == counts.count && sizes.count == weights.count, "one size, count and weight per group")
+    precondition(zip(sizes, counts).allSatisfy { $0 >= 1 && $1 >= 0 && $1 <= $0 }, "0 ≤ x_g ≤ n_g and n_g ≥ 1")
+    self.statistic = statistic
+    self.sizes = sizes
+    self.counts = counts
+    let total = weights.reduce(0, +)
+    self.weights = weights.map { $0 / total }
+    self.reference = reference
+    self.disparity = disparity
+    self.alpha = alpha
+    let l2 = DisparityStatistics.l2(sizes.map { SufficientStatistics(count: $0, positives: 0) },
+                                    weights: self.weights, reference: 0)
+    l2Weights = l2.effectiveWeights
+    a = zip(l2Weights, sizes).map { w, n in n >= 2 ? w / (Double(n) * Double(n - 1)) : 0 }
+    e = zip(l2Weights, sizes).map { w, n in w / Double(n) }
+  }
+
+  /// The statistic of one vector of counts, through `DisparityStatistics`.
+  ///
+  /// - Complexity: O(K) (O(K log K) for cvar).
+  public func statistic(counts x: [Int]) -> Double {
+    let stats = zip(sizes, x).map { SufficientStatistics(count: $0, positives: $1) }
+    return statistic.value(of: stats, weights: weights, reference: referenceRate(stats), disparity: disparity, alpha: alpha)
+  }
+
+  func referenceRate(_ stats: [SufficientStatistics]) -> Double {
+    switch reference {
+    case .fixed(let r): r
+    case .group(let g): stats[g].mean
+    }
+  }
+
+  /// The observed statistic.
+  public var observed: Double { statistic(counts: counts) }
+
+  /// Statistics of `rows` count vectors (row-major rows × K, as Doubles)
+  /// into `out`: the batched path used for the permutations.
+  ///
+  /// - Complexity: O(rows · K) (BLAS for l2).
+  public func statistics(batch x: UnsafeMutableBufferPointer<Double>, rows: Int, scratch y: UnsafeMutableBufferPointer<Double>,
+                         into out: UnsafeMutableBufferPointer<Double>) {
+    let k = sizes.count
+    switch statistic {
+    case .l2:
+      for i in 0..<(rows * k) { y[i] = x[i] * (x[i] - 1) }
+      var xe = [Double](repeating: 0, count: rows)
+      a.withUnsafeBufferPointer { ab in
+        BLAS.gemv(rows: rows, columns: k, UnsafeBufferPointer(y), ab, UnsafeMutableBufferPointer(rebasing: out[0..<rows]))
+      }
+      e.withUnsafeBufferPointer { eb in
+        xe.withUnsafeMutableBufferPointer { BLAS.gemv(rows: rows, columns: k, UnsafeBufferPointer(x), eb, $0) }
+      }
+      let weightSum = l2Weights.reduce(0, +)
+      for b in 0..<rows {
+        let r: Double
+        switch reference {
+        case .fixed(let value): r = value
+        case .group(let g): r = x[b * k + g] / Double(sizes[g])
+        }
+        out[b] += -2 * r * xe[b] + r * r * weightSum
+      }
+    case .max, .cvar:
+      var stats = [SufficientStatistics](repeating: SufficientStatistics(), count: k)
+      for b in 0..<rows {
+        for g in 0..<k { stats[g] = SufficientStatistics(count: sizes[g], sum: x[b * k + g], sumOfSquares: x[b * k + g]) }
+        out[b] = statistic.value(of: stats, weights: weights, reference: referenceRate(stats), disparity: disparity, alpha: alpha)
+      }
+    }
+  }
+
+  /// The statistic of the observed counts through the batched path (what
+  /// the permuted statistics are compared with).
+  func observedThroughBatch() -> Double {
+    var x = counts.map(Double.init)
+    var y = x
+    var out = [0.0]
+    x.withUnsafeMutableBufferPointer { xb in
+      y.withUnsafeMutableBufferPointer { yb in
+        out.withUnsafeMutableBufferPointer { statistics(batch: xb, rows: 1, scratch: yb, into: $0) }
+      }
+    }
+    return out[0]
+  }
+
+  /// The permutation p-value with B permutations; permutation b draws from
+  /// its own stream `Xoshiro256StarStar(seed: seed, stream: b + 1)`, so the
+  /// result does not depend on batching or on how work is split.
+  ///
+  /// - Complexity: O(B · K).
+  public func pValue(permutations: Int, seed: UInt64) -> PermutationPValue {
+    run(permutations: permutations) { b, colours, row in
+      var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(b) + 1)
+      MultivariateHypergeometric.sample(colours: colours, draws: counts.reduce(0, +), into: row, using: &generator)
+    }
+  }
+
+  /// The permutation p-value drawing every permutation from one generator.
+  ///
+  /// - Complexity: O(B · K).
+  public func pValue(permutations: Int, using generator: inout some RandomNumberGenerator) -> PermutationPValue {
+    let total = counts.reduce(0, +)
+    return run(permutations: permutations) { _, colours, row in
+      MultivariateHypergeometric.sample(colours: colours, draws: total, into: row, using: &generator)
+    }
+  }
+
+  func run(permutations: Int,
+           draw: (Int, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<Int>) -> Void) -> PermutationPValue {
+    precondition(permutations >= 1, "at least one permutation")
+    let k = sizes.count
+    let observed = observedThroughBatch()
+    let slack = 1e-9 * abs(observed) + 1e-12
+    let batch = Self.batchSize
+    var x = [Double](repeating: 0, count: batch * k)
+    var y = x
+    var out = [Double](repeating: 0, count: batch)
+    var row = [Int](repeating: 0, count: k)
+    var exceedances = 0
+    var start = 0
+    sizes.withUnsafeBufferPointer { colours in
+      while start < permutations {
+        let rows = min(batch, permutations - start)
+        for i in 0..<rows {
+          row.withUnsafeMutableBufferPointer { draw(start + i, colours, $0) }
+          for g in 0..<k { x[i * k + g] = Double(row[g]) }
+        }
+        x.withUnsafeMutableBufferPointer { xb in
+          y.withUnsafeMutableBufferPointer { yb in
+            out.withUnsafeMutableBufferPointer { statistics(batch: xb, rows: rows, scratch: yb, into: $0) }
+          }
+        }
+        for i in 0..<rows where out[i] >= observed - slack { exceedances += 1 }
+        start += rows
+      }
+    }
+    return PermutationPValue(exceedances: exceedances, permutations: permutations)
+  }
+}
+
+/// A Monte-Carlo permutation p-value p = (1 + #{T_b ≥ T_obs}) / (B + 1):
+/// valid (P(p ≤ u) ≤ u under H0) for any B.
+public struct PermutationPValue: Hashable, Sendable {
+  /// #{b : T_b ≥ T_obs}.
+  public var exceedances: Int
+  /// B.
+  public var permutations: Int
+  public init(exceedances: Int, permutations: Int) {
+    self.exceedances = exceedances
+    self.permutations = permutations
+  }
+  public var value: Double { Double(1 + exceedances) / Double(permutations + 1) }
+  /// The Monte-Carlo standard error √(p(1 − p)/B) of p as an estimate of the
+  /// exact (all-permutations) p-value.
+  public var monteCarloError: Double { (value * (1 - value) / Double(permutations)).squareRoot() }
+}

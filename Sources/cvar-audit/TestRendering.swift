@@ -1,0 +1,194 @@
+import CVaRAudit
+import CVaRInference
+import Foundation
+
+/// The JSON document of a test (schema version 1). Fixed names: statistic,
+/// value, pValue, calibration, permutations, seed, delta, decision.
+struct TestDocument: Encodable {
+  struct Tail: Encodable {
+    var key: [String: String]
+    var disparity: Double?
+    var tailWeight: Double
+    var contribution: Double?
+  }
+  struct Group: Encodable {
+    var key: [String: String]
+    var n: Int
+    var rate: Double?
+    var disparity: Double?
+    var pValue: Double?
+    var holm: Double?
+    var benjaminiHochberg: Double?
+  }
+  struct L2: Encodable {
+    var value: Double?
+    var standardError: Double?
+  }
+  var schemaVersion = 1
+  var metric: String
+  var statistic: String
+  var value: Double?
+  var pValue: Double?
+  var calibration: String
+  var permutations: Int?
+  var seed: UInt64?
+  var monteCarloError: Double?
+  var delta: Double
+  var decision: String
+  var tolerance: Double?
+  var lowerConfidenceBound: Double?
+  var boundVariance: Double?
+  var alpha: Double
+  var weights: String
+  var disparity: String
+  var reference: String
+  var referenceRate: Double?
+  var groupBy: [String]
+  var l2Estimate: L2
+  var tailGroups: [Tail]
+  var groups: [Group]
+  var groupsWithoutVariance: [[String: String]]
+  var groupsWithoutRate: [[String: String]]
+}
+
+/// Several metrics: the joint test at the top, the per-metric tests below.
+struct JointTestDocument: Encodable {
+  var schemaVersion = 1
+  var metrics: [String]
+  var statistic = "joint-whitened"
+  var value: Double?
+  var pValue: Double
+  var calibration = "permutation"
+  var permutations: Int
+  var seed: UInt64
+  var monteCarloError: Double
+  var delta: Double
+  var decision: String
+  var groups: Int
+  var perMetric: [TestDocument]
+}
+
+enum TestRendering {
+  static func document(_ r: DisparityTestResult) -> TestDocument {
+    let c = r.configuration.audit
+    let attributes = r.audit.attributes
+    func key(_ k: [String]) -> [String: String] { AuditRendering.keyObject(attributes, k) }
+    return TestDocument(
+      metric: c.metric.description, statistic: r.statistic.rawValue, value: finite(r.value), pValue: finite(r.pValue),
+      calibration: r.calibration.rawValue, permutations: r.permutations, seed: r.seed,
+      monteCarloError: r.monteCarloError, delta: r.delta, decision: r.decision.rawValue, tolerance: r.tolerance,
+      lowerConfidenceBound: r.lowerConfidenceBound.flatMap(finite), boundVariance: r.boundVariance.flatMap(finite),
+      alpha: c.alpha, weights: c.weighting.description, disparity: c.disparity.rawValue,
+      reference: c.reference.description, referenceRate: finite(r.audit.summary.referenceRate), groupBy: attributes,
+      l2Estimate: TestDocument.L2(value: finite(r.l2Estimate.value), standardError: finite(r.l2Estimate.standardError)),
+      tailGroups: r.tailGroups.map {
+        TestDocument.Tail(key: key($0.key), disparity: finite($0.disparity), tailWeight: $0.tailWeight,
+                          contribution: finite($0.contribution))
+      },
+      groups: r.groups.map {
+        TestDocument.Group(key: key($0.key), n: $0.statistics.count, rate: finite($0.statistics.mean),
+                           disparity: finite($0.disparity), pValue: finite($0.pValue), holm: finite($0.holm),
+                           benjaminiHochberg: finite($0.benjaminiHochberg))
+      },
+      groupsWithoutVariance: r.groupsWithoutVariance.map(key),
+      groupsWithoutRate: r.audit.groupsWithoutRate.map(key))
+  }
+
+  static func json(_ results: [DisparityTestResult], joint: JointTestSummary?, attributes: [String]) throws -> String {
+    guard let joint else { return try AuditRendering.encodeJSON(document(results[0])) }
+    let delta = results[0].delta
+    return try AuditRendering.encodeJSON(JointTestDocument(
+      metrics: joint.metrics.map(\.description), value: finite(joint.value), pValue: joint.pValue.value,
+      permutations: joint.pValue.permutations, seed: results[0].configuration.seed,
+      monteCarloError: joint.pValue.monteCarloError, delta: delta,
+      decision: (joint.pValue.value <= delta ? TestDecision.violation : .noViolation).rawValue,
+      groups: joint.groups, perMetric: results.map(document)))
+  }
+
+  static func pValueText(_ p: Double) -> String {
+    guard p.isFinite else { return "—" }
+    return p < 1e-4 ? String(format: "%.2e", p) : String(format: "%.4f", p)
+  }
+
+  static func calibrationText(_ r: DisparityTestResult) -> String {
+    switch r.calibration {
+    case .permutation:
+      let method = r.configuration.audit.metric.isBinary
+        ? "per-group counts, multivariate hypergeometric" : "loss column shuffled"
+      return "permutation, B = \(AuditRendering.grouped(r.permutations!)), seed \(r.seed!) (\(method))"
+    case .bound: return "bound (Cantelli: p = V/(V + T²), V = Σ w̃²/(8 n(n − 1)) = \(String(format: "%.3e", r.boundVariance!)))"
+    case .tolerance: return "tolerance (H0: CVaR ≤ ε0 = \(r.tolerance!); simultaneous lower bound)"
+    }
+  }
+
+  static func table(_ results: [DisparityTestResult], joint: JointTestSummary?, inputName: String) -> String {
+    var out = ""
+    for r in results {
+      let c = r.configuration.audit
+      let attributes = r.audit.attributes
+      out += "CVaR disparity test of the \(AuditRendering.metricName(c.metric)) across \(attributes.joined(separator: " × "))\n"
+      out += "input: \(inputName); \(r.groups.count) groups with a rate, \(AuditRendering.grouped(r.audit.summary.eligibleRows)) eligible rows\n"
+      out += "α = \(c.alpha), weights \(c.weighting), \(c.disparity.rawValue) disparity against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
+      let statisticName: String
+      switch r.statistic {
+      case .l2: statisticName = "l2 (Σ w̃ U_g)"
+      case .cvar: statisticName = "cvar (CVaR_\(c.alpha) of Δ̂)"
+      case .max: statisticName = "max (max gap)"
+      }
+      var rows: [(String, String)] = [
+        ("statistic", "\(statisticName) = \(String(format: "%.6g", r.value))"),
+        ("calibration", calibrationText(r)),
+        ("p-value", pValueText(r.pValue) + (r.monteCarloError.map { String(format: "  (Monte-Carlo s.e. %.4f)", $0) } ?? "")),
+      ]
+      if let lower = r.lowerConfidenceBound {
+        rows.append(("CVaR lower bound", "\(AuditRendering.signed(lower)) at \(AuditRendering.fixed(100 * (1 - r.delta), 1))%"))
+      }
+      rows.append(("decision at δ = \(r.delta)", r.decision.rawValue))
+      rows.append(("Σ w̃ Δ² (l2 estimate)", String(format: "%.3e ± %.3e (s.e.)", r.l2Estimate.value, r.l2Estimate.standardError)))
+      if !r.groupsWithoutVariance.isEmpty {
+        rows.append(("groups of size 1", "\(r.groupsWithoutVariance.count) (no U_g: weight 0 in l2; permuted with the rest)"))
+      }
+      let width = rows.map(\.0.count).max()!
+      for (label, value) in rows { out += AuditRendering.pad(label, width) + "  " + value + "\n" }
+
+      out += "\ntail groups (CVaR_\(c.alpha) = \(AuditRendering.signed(r.audit.summary.cvar)) = Σ contributions)\n"
+      let tailHeaders = ["group", "disparity", "tail weight", "contribution"]
+      let tailRows = r.tailGroups.map {
+        [AuditRendering.displayKey($0.key), AuditRendering.signed($0.disparity), AuditRendering.fixed($0.tailWeight),
+         AuditRendering.signed($0.contribution)]
+      }
+      out += grid(tailHeaders, tailRows, right: [1, 2, 3])
+
+      let side = c.disparity == .oneSided ? "one-sided" : "two-sided"
+      let kind = c.metric.isBinary ? "exact hypergeometric" : "permutation"
+      out += "\ngroups by disparity: \(side) \(kind) p-values, Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
+      let shown = r.groups.prefix(15)
+      let groupRows = shown.map {
+        [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),
+         AuditRendering.signed($0.disparity), pValueText($0.pValue), pValueText($0.holm), pValueText($0.benjaminiHochberg),
+         $0.holm <= r.delta ? "*" : ""]
+      }
+      out += grid(["group", "n", "rate", "disparity", "p", "Holm", "BH", "Holm ≤ δ"], groupRows, right: [1, 2, 3, 4, 5, 6])
+      if r.groups.count > shown.count { out += "… \(r.groups.count - shown.count) more groups (use --format json for all)\n" }
+      out += "\n"
+    }
+    if let joint {
+      let delta = results[0].delta
+      out += "joint test over \(joint.metrics.map(\.description).joined(separator: ", ")) (each group's disparity vector whitened by its covariance; whole rows permuted)\n"
+      out += "statistic = \(String(format: "%.6g", joint.value)), p-value \(pValueText(joint.pValue.value)) (B = \(AuditRendering.grouped(joint.pValue.permutations))), "
+      out += "decision at δ = \(delta): \((joint.pValue.value <= delta ? TestDecision.violation : .noViolation).rawValue)\n"
+    }
+    return out
+  }
+
+  static func grid(_ headers: [String], _ rows: [[String]], right: Set<Int>) -> String {
+    var widths = headers.map(\.count)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    func line(_ cells: [String]) -> String {
+      var s = cells.enumerated().map { AuditRendering.pad($1, widths[$0], right: right.contains($0)) }.joined(separator: "  ")
+      while s.last == " " { s.removeLast() }
+      return s + "\n"
+    }
+    return line(headers) + line(widths.map { String(repeating: "-", count: $0) }) + rows.map(line).joined()
+  }
+}

@@ -1,0 +1,126 @@
+import Testing
+import FixtureSupport
+import RealModule
+@testable import Distributions
+
+/// Pearson's chi-square statistic of observed counts against exact
+/// probabilities, with adjacent cells pooled until each expects ≥ 5; returns
+/// (statistic, degrees of freedom).
+func chiSquare(observed: [Int: Int], probabilities: [(Int, Double)], draws: Int) -> (Double, Int) {
+  var cells: [(observed: Double, expected: Double)] = []
+  var o = 0.0, e = 0.0
+  for (k, p) in probabilities {
+    o += Double(observed[k] ?? 0)
+    e += p * Double(draws)
+    if e >= 5 { cells.append((o, e)); o = 0; e = 0 }
+  }
+  if e > 0 || o > 0 {
+    if cells.isEmpty { cells.append((o, e)) } else { cells[cells.count - 1].observed += o; cells[cells.count - 1].expected += e }
+  }
+  let statistic = cells.reduce(0.0) { $0 + ($1.observed - $1.expected) * ($1.observed - $1.expected) / $1.expected }
+  return (statistic, cells.count - 1)
+}
+
+/// The upper-p quantile of χ²(ν) by the Wilson–Hilferty cube approximation
+/// (accurate to a few percent for ν ≥ 3; used as a test threshold only).
+func chiSquareCritical(df: Int, upper p: Double) -> Double {
+  let v = Double(df)
+  let z = Normal.quantile(1 - p)
+  let t = 1 - 2 / (9 * v) + z * (2 / (9 * v)).squareRoot()
+  return v * t * t * t
+}
+
+@Suite struct HypergeometricTests {
+  @Test func logFactorialMatchesLogGamma() {
+    for k in [0, 1, 2, 10, 255, 256, 257, 1000, 123_456, 98_765_432] {
+      #expect(isClose(LogFactorial.of(k), Double.logGamma(Double(k + 1)), relative: 1e-14, absolute: 1e-14))
+    }
+  }
+
+  @Test func pmfSumsToOneAndTailsAgree() {
+    for (n, m, s) in [(20, 7, 5), (1000, 300, 100), (50, 40, 45), (100_000, 3, 50_000), (7, 7, 3)] {
+      let support = Hypergeometric.support(population: n, successes: m, draws: s)
+      let total = support.reduce(0.0) { $0 + Hypergeometric.pmf($1, population: n, successes: m, draws: s) }
+      // log-space cancellation: log N! ≈ 1e6 for N = 1e5 leaves ~1e-10 relative error.
+      #expect(isClose(total, 1, relative: 1e-9))
+      for k in stride(from: support.lowerBound, through: support.upperBound, by: max(1, support.count / 7)) {
+        let direct = (k...support.upperBound).reduce(0.0) { $0 + Hypergeometric.pmf($1, population: n, successes: m, draws: s) }
+        #expect(isClose(Hypergeometric.upperTail(k, population: n, successes: m, draws: s), direct, relative: 1e-10, absolute: 1e-15))
+      }
+    }
+  }
+
+  /// Draws against the exact law, small and large populations, every code
+  /// path (inversion, ratio-of-uniforms, both symmetry reductions).
+  @Test(arguments: [
+    (20, 7, 5, 1 as UInt64),            // inversion
+    (60, 45, 12, 2),                    // inversion, marked > N/2
+    (50, 20, 40, 3),                    // inversion after draws > N/2
+    (1000, 300, 100, 4),                // ratio-of-uniforms
+    (1000, 700, 900, 5),                // ratio-of-uniforms, both reductions
+    (10_000_000, 3_000_000, 500_000, 6), // large population
+    (2_000_000_000, 17, 900_000_000, 7), // huge population, few marked
+  ])
+  func chiSquareGoodnessOfFit(population n: Int, successes m: Int, draws s: Int, seed: UInt64) {
+    var generator = Xoshiro256StarStar(seed: seed)
+    let replicates = 40_000
+    var observed: [Int: Int] = [:]
+    for _ in 0..<replicates {
+      let x = Hypergeometric.sample(population: n, successes: m, draws: s, using: &generator)
+      observed[x, default: 0] += 1
+    }
+    let support = Hypergeometric.support(population: n, successes: m, draws: s)
+    #expect(observed.keys.allSatisfy { support.contains($0) })
+    let probabilities = support.map { ($0, Hypergeometric.pmf($0, population: n, successes: m, draws: s)) }
+    let (statistic, df) = chiSquare(observed: observed, probabilities: probabilities, draws: replicates)
+    #expect(df >= 2)
+    #expect(statistic < chiSquareCritical(df: df, upper: 0.001), "χ² = \(statistic) on \(df) df")
+  }
+
+  @Test func seededDrawsRepeat() {
+    let a = (0..<10).map { Hypergeometric.sample(population: 1000 + $0, successes: 400, draws: 300, seed: UInt64($0)) }
+    let b = (0..<10).map { Hypergeometric.sample(population: 1000 + $0, successes: 400, draws: 300, seed: UInt64($0)) }
+    #expect(a == b)
+  }
+}
+
+@Suite struct MultivariateHypergeometricTests {
+  @Test func countsAddUpAndMarginalsAreHypergeometric() {
+    let colours = [1, 2, 30, 500, 7, 1, 260]
+    let total = colours.reduce(0, +)
+    let draws = 333
+    var generator = Xoshiro256StarStar(seed: 11)
+    var observed: [Int: Int] = [:]
+    let replicates = 20_000
+    for _ in 0..<replicates {
+      let x = MultivariateHypergeometric.sample(colours: colours, draws: draws, using: &generator)
+      #expect(x.reduce(0, +) == draws)
+      #expect(zip(x, colours).allSatisfy { $0 >= 0 && $0 <= $1 })
+      observed[x[4], default: 0] += 1  // a late colour: its law depends on every earlier conditional draw
+    }
+    let support = Hypergeometric.support(population: total, successes: colours[4], draws: draws)
+    let probabilities = support.map { ($0, Hypergeometric.pmf($0, population: total, successes: colours[4], draws: draws)) }
+    let (statistic, df) = chiSquare(observed: observed, probabilities: probabilities, draws: replicates)
+    #expect(statistic < chiSquareCritical(df: max(df, 1), upper: 0.001))
+  }
+
+  @Test func tablesKeepTheirMargins() {
+    let rows = [1, 2, 5, 40, 300, 2]
+    let columns = [100, 3, 200, 47]
+    var generator = Xoshiro256StarStar(seed: 12)
+    var cell: [Int: Int] = [:]
+    let replicates = 20_000
+    for _ in 0..<replicates {
+      let t = MultivariateHypergeometric.sampleTable(rowTotals: rows, columnTotals: columns, using: &generator)
+      for r in rows.indices { #expect(t[(4 * r)..<(4 * r + 4)].reduce(0, +) == rows[r]) }
+      for c in columns.indices { #expect(stride(from: c, to: t.count, by: 4).reduce(0) { $0 + t[$1] } == columns[c]) }
+      cell[t[4 * 3 + 2], default: 0] += 1
+    }
+    // Cell (3, 2) is H(N, column total, row total) whatever the drawing order.
+    let n = rows.reduce(0, +)
+    let support = Hypergeometric.support(population: n, successes: columns[2], draws: rows[3])
+    let probabilities = support.map { ($0, Hypergeometric.pmf($0, population: n, successes: columns[2], draws: rows[3])) }
+    let (statistic, df) = chiSquare(observed: cell, probabilities: probabilities, draws: replicates)
+    #expect(statistic < chiSquareCritical(df: df, upper: 0.001))
+  }
+}
