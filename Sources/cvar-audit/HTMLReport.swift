@@ -73,6 +73,15 @@ enum HTMLReport {
     return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
   }
 
+  /// Writes a rendered report, or fails with the path and the reason.
+  static func write(_ html: String, to path: String) throws {
+    do {
+      try html.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+      throw CommandFailure(message: "\(path): cannot write the report: \(error.localizedDescription)")
+    }
+  }
+
   static func render(_ r: AuditResult, inputName: String, sections: [Section] = []) -> String {
     let c = r.configuration
     let s = r.summary
