@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "CVaRAudit", targets: ["CVaRAudit"]),
     .library(name: "Distributions", targets: ["Distributions"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    .library(name: "CVaRSequential", targets: ["CVaRSequential"]),
     .executable(name: "cvar-audit", targets: ["cvar-audit"]),
   ],
   dependencies: [
@@ -39,11 +40,21 @@ let package = Package(
       resources: [.copy("Resources/compas-two-years.csv")]
     ),
 
+    // Anytime-valid sequential testing (confidence sequences, the sequential
+    // L2 test) and the samplers that choose which group to observe next.
+    .target(
+      name: "CVaRSequential",
+      dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra",
+                     .product(name: "RealModule", package: "swift-numerics")]
+    ),
+
     // MARK: - Command-line tool
     .executableTarget(
       name: "cvar-audit",
       dependencies: [
         "CVaRAudit",
+        "CVaRSequential",
+        "Distributions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -53,6 +64,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions", "FixtureSupport"]),
     .testTarget(name: "CVaRAuditTests", dependencies: ["CVaRAudit", "FixtureSupport"]),
+    .testTarget(name: "CVaRSequentialTests", dependencies: ["CVaRSequential", "CVaRAudit", "Distributions", "FixtureSupport"]),
     .testTarget(name: "CLITests", dependencies: ["FixtureSupport"]),
   ]
 )

@@ -1,0 +1,162 @@
+import ArgumentParser
+import CVaRAudit
+import CVaRSequential
+import Foundation
+
+extension SamplerKind: ExpressibleByArgument {}
+
+enum SequentialFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, json
+}
+
+/// `--reference pooled|NUMBER` for a sequential audit.
+struct SequentialReferenceArgument: ExpressibleByArgument {
+  var reference: SequentialReference
+  init?(argument: String) {
+    if argument == "pooled" {
+      reference = .pooled
+    } else if let v = Double(argument), v.isFinite, (0...1).contains(v) {
+      reference = .value(v)
+    } else {
+      return nil
+    }
+  }
+  var defaultValueDescription: String { "pooled" }
+}
+
+/// Options shared by `monitor` and `active`: what is tested and how.
+struct SequentialOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
+  var metric: Metric = .errorRate
+
+  @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail."))
+  var alpha: Double = 0.1
+
+  @Option(help: "Group weights: uniform (each group counts the same) or population (share of the declared groups' eligible rows).")
+  var weights: WeightsArgument = .uniform
+
+  @Option(help: "Disparity: one-sided (μ_g − μ_ref) or two-sided (|μ_g − μ_ref|).")
+  var disparity: DisparityKind = .oneSided
+
+  @Option(help: ArgumentHelp("Reference: pooled (the mean of the observations, with its own confidence sequence) or a known rate in [0, 1].",
+                             valueName: "pooled|number"))
+  var reference: SequentialReferenceArgument = SequentialReferenceArgument(argument: "pooled")!
+
+  @Option(help: ArgumentHelp("Tolerance ε0: violation when the CVaR lower bound exceeds it, within tolerance when the upper bound falls below it.", valueName: "ε0"))
+  var tolerance: Double = 0.05
+
+  @Option(help: ArgumentHelp("Error probability δ in (0, 1), valid under continuous monitoring."))
+  var delta: Double = 0.05
+
+  @Option(help: "Sampler: iid, stratified, two-stage or adaptive (for monitor: how the rows were collected).")
+  var sampler: SamplerKind = .iid
+
+  @Flag(name: .customLong("l2-test"), help: "Also run the sequential L2 test of no disparity (looks at n₀·2^k, δ/2 of the budget; not with --sampler adaptive).")
+  var l2Test = false
+
+  @Option(name: .customLong("l2-first-look"), help: ArgumentHelp("First look n₀ of the L2 test.", valueName: "n"))
+  var l2FirstLook: Int = 256
+
+  @Option(help: ArgumentHelp("Stop with budgetExhausted after this many observations.", valueName: "n"))
+  var budget: Int?
+
+  @Option(help: "Output: table or json.")
+  var format: SequentialFormat = .table
+
+  @Option(name: .customLong("report-every"), help: ArgumentHelp("Print a status line every N observations (0: never).", valueName: "N"))
+  var reportEvery: Int = 0
+
+  func validate() throws {
+    guard alpha > 0 && alpha <= 1 else { throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))") }
+    guard delta > 0 && delta < 1 else { throw ValidationError("--delta must lie strictly between 0 and 1 (got \(delta))") }
+    guard tolerance.isFinite && tolerance >= -1 && tolerance <= 1 else {
+      throw ValidationError("--tolerance must be a disparity in [-1, 1] (got \(tolerance))")
+    }
+    if let budget, budget <= 0 { throw ValidationError("--budget must be a positive number of observations (got \(budget))") }
+    guard reportEvery >= 0 else { throw ValidationError("--report-every must be 0 or more (got \(reportEvery))") }
+    guard l2FirstLook >= 2 else { throw ValidationError("--l2-first-look must be at least 2 (got \(l2FirstLook))") }
+    if l2Test && sampler.isDataDependent {
+      throw ValidationError("--l2-test needs a sampler that does not look at the losses; it is not valid with --sampler adaptive")
+    }
+  }
+
+  /// The tester's configuration for declared groups.
+  func configuration(groups: DeclaredGroups, label: String) -> SequentialConfiguration {
+    let w: [Double] = weights == .uniform ? Array(repeating: 1, count: groups.keys.count) : groups.shares
+    return SequentialConfiguration(
+      groupKeys: groups.keys, weights: w, alpha: alpha, tolerance: tolerance, delta: delta,
+      disparity: disparity, reference: reference.reference, l2FirstLook: l2Test ? l2FirstLook : nil,
+      budget: budget, label: label)
+  }
+}
+
+/// The groups of a sequential audit, fixed before the first observation.
+struct DeclaredGroups {
+  var keys: [[String]]
+  /// Encoded keys (`GroupTable.append`), index = group number.
+  var table: ByteKeyTable
+  /// Each group's share of the declaring file's eligible rows.
+  var shares: [Double]
+  /// Eligible rows per group in the declaring file.
+  var counts: [Int]
+
+  /// The groups with at least one row eligible for `metric` in `table`.
+  init(from groupTable: GroupTable, metric: Metric, source: String) throws {
+    let statistics = groupTable.statistics(for: metric)
+    let present = statistics.indices.filter { statistics[$0].count > 0 }
+    guard !present.isEmpty else {
+      throw CommandFailure(message: "\(source): no row is eligible for the metric '\(metric)', so no group can be declared")
+    }
+    keys = present.map { groupTable.keys[$0] }
+    counts = present.map { statistics[$0].count }
+    let total = Double(counts.reduce(0, +))
+    shares = counts.map { Double($0) / total }
+    var byteTable = ByteKeyTable()
+    for key in keys {
+      var bytes: [UInt8] = []
+      for value in key { GroupTable.append(Array(value.utf8), to: &bytes) }
+      _ = bytes.withUnsafeBufferPointer { byteTable.index(of: $0) }
+    }
+    table = byteTable
+  }
+}
+
+extension InputOptions {
+  /// The columns an observation reader needs for `metric`.
+  func selection(for metric: Metric) -> ColumnSelection {
+    var selection = columns
+    if case .loss(let column) = metric { selection.lossColumn = column }
+    return selection
+  }
+
+  /// A table of `path` (or the input) aggregated for `metric`.
+  func table(of path: String, metric: Metric) throws -> GroupTable {
+    var selection = selection(for: metric)
+    if !metric.isBinary { selection.prediction = nil; selection.label = nil }
+    let reader = try CSVReader(path: path, delimiter: delimiterByte)
+    return try GroupAggregator.aggregate(reader, columns: selection)
+  }
+
+  /// The input's path (the embedded COMPAS file when there is no --input).
+  func inputPath() throws -> String { try input ?? EmbeddedData.compasPath() }
+
+  /// A label of the data that a saved state must match.
+  func stateLabel(metric: Metric) -> String {
+    let c = selection(for: metric)
+    var parts = ["metric=\(metric)", "groupBy=" + c.groupBy.joined(separator: ",")]
+    if let label = c.label, metric.needsLabel { parts.append("label=\(label)") }
+    switch c.prediction {
+    case .column(let name)? where metric.needsPrediction: parts.append("prediction=\(name)")
+    case .score(let name, let t)? where metric.needsPrediction: parts.append("score=\(name)>=\(t)")
+    default: break
+    }
+    return parts.joined(separator: ";")
+  }
+}
+
+/// Writes a line to standard output and flushes it (status lines must appear
+/// while the input is still streaming).
+func printFlushed(_ line: String) {
+  print(line)
+  fflush(nil)
+}
