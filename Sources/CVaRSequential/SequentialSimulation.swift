@@ -89,6 +89,8 @@ public struct SimulationSummary: Hashable, Sendable, Codable {
   public var violationRate: Double
   public var violationStandardError: Double
   public var decisions: [String: Int]
+  /// Decisions by reason (cvarLowerBound, cvarUpperBound, l2Test, budget).
+  public var reasons: [String: Int]
   /// Median and 90th percentile of observations to decision, counting runs
   /// without a decision as the horizon (then `undecided` > 0).
   public var medianObservations: Double
@@ -145,7 +147,11 @@ public enum SequentialSimulation {
     let r = Double(runs.count)
     let rate = Double(runs.filter(\.violationEverDeclared).count) / r
     var decisions: [String: Int] = [:]
-    for run in runs { decisions[run.decision.rawValue, default: 0] += 1 }
+    var reasons: [String: Int] = [:]
+    for run in runs {
+      decisions[run.decision.rawValue, default: 0] += 1
+      if let reason = run.reason { reasons[reason.rawValue, default: 0] += 1 }
+    }
     let times = runs.map { Double($0.decisionObservation ?? horizon) }.sorted()
     func quantile(_ q: Double) -> Double {
       // The smallest value with at least a share q of runs at or below it.
@@ -154,7 +160,7 @@ public enum SequentialSimulation {
     }
     return SimulationSummary(
       runs: runs.count, violationRate: rate, violationStandardError: (rate * (1 - rate) / r).squareRoot(),
-      decisions: decisions, medianObservations: quantile(0.5), p90Observations: quantile(0.9),
+      decisions: decisions, reasons: reasons, medianObservations: quantile(0.5), p90Observations: quantile(0.9),
       undecided: runs.filter { $0.decisionObservation == nil }.count,
       meanExactEvaluations: runs.map { Double($0.exactEvaluations) }.reduce(0, +) / r)
   }

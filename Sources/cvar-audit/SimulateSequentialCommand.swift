@@ -17,7 +17,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       Scenarios (Bernoulli losses, uniform weights): null — every group has loss mean 0.3 \
       (no disparity; tolerance 0 unless given); boundary — known reference 0.3, the ⌊αK⌋ \
       rarest groups at 0.3 + ε0 (CVaR = ε0, the edge of the composite null); alternative — the \
-      rarest 20% of groups at 0.55, the others at 0.3. Population shares are equal, or Zipf \
+      rarest 20% of groups at 0.3 + --gap (default 0.25), the others at 0.3. Population shares are equal, or Zipf \
       p_g ∝ 1/(g+1) with --unbalanced. Null and boundary runs go on to the horizon and count \
       runs that EVER declare a violation (checked after every observation); alternative runs \
       stop at the decision. Prints one JSON object.
@@ -37,6 +37,7 @@ struct SimulateSequentialCommand: ParsableCommand {
   @Option var alpha: Double = 0.1
   @Option var delta: Double = 0.05
   @Option var tolerance: Double?
+  @Option(help: "Alternative: loss-mean gap of the rarest 20% of groups.") var gap: Double = 0.25
   @Flag(name: .customLong("l2-test")) var l2Test = false
   @Option(name: .customLong("l2-first-look")) var l2FirstLook: Int = 256
   @Flag(name: .customLong("measure-throughput"), help: "Time SequentialTester.observe on --horizon pre-drawn observations (iid groups).")
@@ -58,7 +59,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       return .boundaryNull(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0.1,
                            delta: delta, horizon: horizon)
     case .alternative:
-      return .alternative(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0.05,
+      return .alternative(groups: groups, unbalanced: unbalanced, gap: gap, alpha: alpha, tolerance: tolerance ?? 0.05,
                           delta: delta, l2FirstLook: look, horizon: horizon)
     }
   }
@@ -84,13 +85,14 @@ struct SimulateSequentialCommand: ParsableCommand {
     let summary = SequentialSimulation.summarize(all, horizon: horizon)
     struct Output: Encodable {
       var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
-      var alpha: Double, delta: Double, tolerance: Double, l2Test: Bool, seed: UInt64
+      var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
       var summary: SimulationSummary
       var seconds: Double
     }
     print(try AuditRendering.encodeJSON(Output(
       scenario: scenario.rawValue, groups: groups, unbalanced: unbalanced, sampler: sampler.rawValue, runs: runs,
-      horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance, l2Test: l2Test, seed: seed,
+      horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
+      gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
       summary: summary, seconds: seconds)))
   }
 
