@@ -28,6 +28,10 @@ public enum SequentialReference: Hashable, Sendable, Codable {
   case pooled
   /// A known value, without error.
   case value(Double)
+  /// The population mean Σ_g p_g μ_g for known shares p (e.g. a pool's group
+  /// sizes), bounded by [Σ p_g L_g, Σ p_g U_g] from the group sequences: no
+  /// sequence of its own, and valid whatever the sampler.
+  case population([Double])
 }
 
 /// The fixed settings of a sequential audit. A saved state is only restored
@@ -65,6 +69,10 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
     precondition(budget.map { $0 > 0 } ?? true, "the budget must be positive")
     precondition(l2FirstLook.map { $0 >= 2 } ?? true, "the first L2 look needs two observations")
     if case .value(let v) = reference { precondition((0...1).contains(v), "a reference value lies in [0, 1]") }
+    if case .population(let p) = reference {
+      precondition(p.count == groupKeys.count && p.allSatisfy { $0 >= 0 } && p.reduce(0, +) > 0,
+                   "one non-negative population share per group")
+    }
     let total = weights.reduce(0, +)
     self.groupKeys = groupKeys
     self.weights = weights.map { $0 / total }
@@ -84,7 +92,7 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
   /// sequences and δ/2 for the L2 test; without it, all of δ for the
   /// sequences. The sequences' share is divided equally among the K groups
   /// and, for a pooled reference, the reference: δ_CS/(K + 1) each (δ_CS/K
-  /// for a known reference).
+  /// for a known or population reference).
   public var confidenceSequenceLevel: Double {
     let share = l2FirstLook == nil ? delta : delta / 2
     let count = groupCount + (reference == .pooled ? 1 : 0)
@@ -163,6 +171,9 @@ public struct SequentialTester: Sendable, Codable {
   public private(set) var violationEverDeclared = false
   /// Exact CVaR recomputations so far (for the cost analysis).
   public private(set) var exactEvaluations = 0
+  /// For a population reference: normalised shares and Σ p_g L_g, Σ p_g U_g.
+  private var populationShares: [Double] = []
+  private var populationBounds = ConfidenceInterval(lower: 0, upper: 1)
 
   // The last exact computation and the slack since.
   private var lowerAtEvaluation = -Double.infinity
@@ -179,6 +190,10 @@ public struct SequentialTester: Sendable, Codable {
     referenceSequence = configuration.reference == .pooled ? EmpiricalBernsteinSequence(delta: level) : nil
     l2Test = configuration.l2FirstLook.map { SequentialL2Test(level: configuration.l2Level, firstLook: $0) }
     slackFactors = configuration.weights.map { min($0 / configuration.alpha, 1) }
+    if case .population(let p) = configuration.reference {
+      let total = p.reduce(0, +)
+      populationShares = p.map { $0 / total }
+    }
     referenceAtEvaluation = referenceInterval
     evaluate()
   }
@@ -188,6 +203,7 @@ public struct SequentialTester: Sendable, Codable {
     switch configuration.reference {
     case .pooled: referenceSequence!.interval
     case .value(let v): ConfidenceInterval(lower: v, upper: v)
+    case .population: populationBounds
     }
   }
 
@@ -214,6 +230,10 @@ public struct SequentialTester: Sendable, Codable {
     referenceSequence?.observe(loss)
     observations += 1
     let after = groups[g].interval
+    if !populationShares.isEmpty {
+      populationBounds.lower = min(populationBounds.lower + populationShares[g] * (after.lower - before.lower), 1)
+      populationBounds.upper = max(populationBounds.upper + populationShares[g] * (after.upper - before.upper), 0)
+    }
     groupSlack += slackFactors[g] * max(after.lower - before.lower, before.upper - after.upper)
 
     let r = referenceInterval
@@ -287,6 +307,7 @@ public struct SequentialTester: Sendable, Codable {
     switch configuration.reference {
     case .pooled: referencePoint = referenceSequence!.mean
     case .value(let v): referencePoint = v
+    case .population: referencePoint = zip(populationShares, groups).reduce(0) { $0 + $1.0 * $1.1.regularizedMean }
     }
     let observed = statistics.indices.filter { statistics[$0].count > 0 && w[$0] > 0 }
     var cvar = Double.nan

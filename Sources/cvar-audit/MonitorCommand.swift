@@ -52,7 +52,8 @@ struct MonitorCommand: ParsableCommand {
     let declaringPath = try groupsFrom ?? input.inputPath()
     let declared = try DeclaredGroups(from: input.table(of: declaringPath, metric: metric), metric: metric,
                                       source: declaringPath)
-    let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric))
+    let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric),
+                                                     defaultReference: .pooled)
     var tester: SequentialTester
     if let resume {
       let data: Data

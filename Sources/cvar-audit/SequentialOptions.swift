@@ -9,19 +9,20 @@ enum SequentialFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json
 }
 
-/// `--reference pooled|NUMBER` for a sequential audit.
-struct SequentialReferenceArgument: ExpressibleByArgument {
-  var reference: SequentialReference
+/// `--reference pooled|population|NUMBER` for a sequential audit.
+enum SequentialReferenceArgument: ExpressibleByArgument {
+  case pooled, population, value(Double)
   init?(argument: String) {
     if argument == "pooled" {
-      reference = .pooled
+      self = .pooled
+    } else if argument == "population" {
+      self = .population
     } else if let v = Double(argument), v.isFinite, (0...1).contains(v) {
-      reference = .value(v)
+      self = .value(v)
     } else {
       return nil
     }
   }
-  var defaultValueDescription: String { "pooled" }
 }
 
 /// Options shared by `monitor` and `active`: what is tested and how.
@@ -38,9 +39,9 @@ struct SequentialOptions: ParsableArguments {
   @Option(help: "Disparity: one-sided (μ_g − μ_ref) or two-sided (|μ_g − μ_ref|).")
   var disparity: DisparityKind = .oneSided
 
-  @Option(help: ArgumentHelp("Reference: pooled (the mean of the observations, with its own confidence sequence) or a known rate in [0, 1].",
-                             valueName: "pooled|number"))
-  var reference: SequentialReferenceArgument = SequentialReferenceArgument(argument: "pooled")!
+  @Option(help: ArgumentHelp("Reference: pooled (mean of the observations, own confidence sequence; monitor's default), population (Σ p_g μ_g with the declared groups' shares, bounded by the group sequences; active's default), or a known rate in [0, 1].",
+                             valueName: "pooled|population|number"))
+  var reference: SequentialReferenceArgument?
 
   @Option(help: ArgumentHelp("Tolerance ε0: violation when the CVaR lower bound exceeds it, within tolerance when the upper bound falls below it.", valueName: "ε0"))
   var tolerance: Double = 0.05
@@ -81,11 +82,18 @@ struct SequentialOptions: ParsableArguments {
   }
 
   /// The tester's configuration for declared groups.
-  func configuration(groups: DeclaredGroups, label: String) -> SequentialConfiguration {
+  func configuration(groups: DeclaredGroups, label: String,
+                     defaultReference: SequentialReferenceArgument) -> SequentialConfiguration {
     let w: [Double] = weights == .uniform ? Array(repeating: 1, count: groups.keys.count) : groups.shares
+    let ref: SequentialReference
+    switch reference ?? defaultReference {
+    case .pooled: ref = .pooled
+    case .population: ref = .population(groups.shares)
+    case .value(let v): ref = .value(v)
+    }
     return SequentialConfiguration(
       groupKeys: groups.keys, weights: w, alpha: alpha, tolerance: tolerance, delta: delta,
-      disparity: disparity, reference: reference.reference, l2FirstLook: l2Test ? l2FirstLook : nil,
+      disparity: disparity, reference: ref, l2FirstLook: l2Test ? l2FirstLook : nil,
       budget: budget, label: label)
   }
 }

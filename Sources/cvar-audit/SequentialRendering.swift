@@ -81,8 +81,8 @@ enum SequentialRendering {
       ("observations", AuditRendering.grouped(tester.decisionObservation ?? tester.observations)),
       ("CVaR_\(c.alpha) estimate", AuditRendering.signed(s.cvar)),
       ("anytime-valid interval", "[\(AuditRendering.signed(s.cvarInterval.lower)), \(AuditRendering.signed(s.cvarInterval.upper))]"),
-      ("reference interval", "[\(AuditRendering.fixed(s.referenceInterval.lower)), \(AuditRendering.fixed(s.referenceInterval.upper))]"),
-      ("δ", "\(c.delta) (\(c.l2FirstLook == nil ? "all" : "half") to the confidence sequences, \(String(format: "%.3g", c.confidenceSequenceLevel)) each for \(c.groupCount) groups\(c.reference == .pooled ? " + reference" : ""))"),
+      ("reference (\(referenceName(c.reference))) interval", "[\(AuditRendering.fixed(s.referenceInterval.lower)), \(AuditRendering.fixed(s.referenceInterval.upper))]"),
+      ("δ", "\(c.delta) (\(c.l2FirstLook == nil ? "all" : "half") to the confidence sequences, \(String(format: "%.3g", c.confidenceSequenceLevel)) each for \(c.groupCount) groups\(c.reference == .pooled ? " + pooled reference" : ""))"),
       ("sampler", sampler.rawValue),
       ("groups", "\(c.groupCount)"),
     ]
@@ -92,6 +92,14 @@ enum SequentialRendering {
     let tail = s.tailGroups.prefix(5).map { AuditRendering.displayKey(c.groupKeys[$0]) }.joined(separator: "; ")
     rows.append(("tail groups (upper bounds)", tail + (s.tailGroups.count > 5 ? "; … (\(s.tailGroups.count))" : "")))
     return rows
+  }
+
+  static func referenceName(_ r: SequentialReference) -> String {
+    switch r {
+    case .pooled: "pooled"
+    case .population: "population"
+    case .value(let v): "known \(v)"
+    }
   }
 
   static func aligned(_ rows: [(String, String)]) -> String {
