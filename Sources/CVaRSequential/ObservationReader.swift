@@ -24,7 +24,11 @@ public final class ObservationReader {
   public let reader: CSVReader
   public let metric: Metric
   public let skipMalformed: Bool
-  private let groups: ByteKeyTable
+  /// The groups' encoded keys; in declaring mode, new groups are added here.
+  public private(set) var groups: ByteKeyTable
+  /// Whether rows of groups not yet in `groups` add them (a first pass that
+  /// declares the groups) instead of being an error.
+  public let declaring: Bool
   private let groupDisplay: (([UInt8]) -> String)
   private let groupColumns: [Int]
   private let labelColumn: Int?
@@ -39,8 +43,9 @@ public final class ObservationReader {
   ///   per attribute), index = group number.
   /// - Throws: `InputError` when a needed column is missing from the header.
   public init(reader: CSVReader, columns: ColumnSelection, metric: Metric, groups: ByteKeyTable,
-              skipMalformed: Bool) throws {
+              skipMalformed: Bool, declaring: Bool = false) throws {
     self.reader = reader
+    self.declaring = declaring
     self.metric = metric
     self.groups = groups
     self.skipMalformed = skipMalformed
@@ -71,17 +76,26 @@ public final class ObservationReader {
     if case .loss(let name) = metric { lossColumn = try position(name) } else { lossColumn = nil }
     excludeMissing = columns.missingValues == .exclude
     let attributeCount = columns.groupBy.count
-    groupDisplay = { bytes in
-      var values: [String] = []
-      var i = 0
-      for _ in 0..<attributeCount {
-        let n = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
-        values.append(String(decoding: bytes[(i + 4)..<(i + 4 + n)], as: UTF8.self))
-        i += 4 + n
-      }
-      return "(" + values.joined(separator: ", ") + ")"
-    }
+    groupDisplay = { bytes in "(" + ObservationReader.decode(bytes[...], attributes: attributeCount).joined(separator: ", ") + ")" }
+    self.attributeCount = attributeCount
   }
+
+  private let attributeCount: Int
+
+  /// The attribute values of an encoded key (`GroupTable.append` per value).
+  public static func decode(_ bytes: ArraySlice<UInt8>, attributes: Int) -> [String] {
+    var values: [String] = []
+    var i = bytes.startIndex
+    for _ in 0..<attributes {
+      let n = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
+      values.append(String(decoding: bytes[(i + 4)..<(i + 4 + n)], as: UTF8.self))
+      i += 4 + n
+    }
+    return values
+  }
+
+  /// The attribute values of group g.
+  public func key(_ g: Int) -> [String] { Self.decode(groups.key(g), attributes: attributeCount) }
 
   /// The physical line of the row last returned.
   public var line: Int { reader.recordLine }
@@ -165,6 +179,9 @@ public final class ObservationReader {
         throw failure(c, "expected a loss in [0, 1], found \(shown(reader.field(c)))", fatal: true)
       }
       loss = value
+    }
+    if declaring {
+      return .observation(group: key.withUnsafeBufferPointer { groups.index(of: $0) }, loss: loss)
     }
     guard let g = key.withUnsafeBufferPointer({ groups.existingIndex(of: $0) }) else {
       throw RowFailure(error: InputError(

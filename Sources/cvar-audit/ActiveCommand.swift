@@ -43,7 +43,7 @@ struct ActiveCommand: ParsableCommand {
   func run() throws {
     let metric = options.metric
     let path = try pool ?? input.inputPath()
-    let declared = try DeclaredGroups(from: input.table(of: path, metric: metric), metric: metric, source: path)
+    let declared = try DeclaredGroups(path: path, input: input, metric: metric, skipMalformed: false)
     let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric),
                                                      defaultReference: .population)
     var labelPool = LabelPool(groupCount: declared.keys.count)

@@ -50,8 +50,7 @@ struct MonitorCommand: ParsableCommand {
     let metric = options.metric
     let inputPath = try input.inputPath()
     let declaringPath = try groupsFrom ?? input.inputPath()
-    let declared = try DeclaredGroups(from: input.table(of: declaringPath, metric: metric), metric: metric,
-                                      source: declaringPath)
+    let declared = try DeclaredGroups(path: declaringPath, input: input, metric: metric, skipMalformed: skipMalformed)
     let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric),
                                                      defaultReference: .pooled)
     var tester: SequentialTester

@@ -108,24 +108,26 @@ struct DeclaredGroups {
   /// Eligible rows per group in the declaring file.
   var counts: [Int]
 
-  /// The groups with at least one row eligible for `metric` in `table`.
-  init(from groupTable: GroupTable, metric: Metric, source: String) throws {
-    let statistics = groupTable.statistics(for: metric)
-    let present = statistics.indices.filter { statistics[$0].count > 0 }
-    guard !present.isEmpty else {
-      throw CommandFailure(message: "\(source): no row is eligible for the metric '\(metric)', so no group can be declared")
+  /// The groups with at least one row eligible for `metric` in the file at
+  /// `path` (a first pass with the same row rules as the audit itself).
+  init(path: String, input: InputOptions, metric: Metric, skipMalformed: Bool) throws {
+    let reader = try CSVReader(path: path, delimiter: input.delimiterByte)
+    let rows = try ObservationReader(reader: reader, columns: input.selection(for: metric), metric: metric,
+                                     groups: ByteKeyTable(), skipMalformed: skipMalformed, declaring: true)
+    var counts: [Int] = []
+    while let row = try rows.next() {
+      guard case .observation(let g, _) = row else { continue }
+      if g == counts.count { counts.append(0) }
+      counts[g] += 1
     }
-    keys = present.map { groupTable.keys[$0] }
-    counts = present.map { statistics[$0].count }
+    guard !counts.isEmpty else {
+      throw CommandFailure(message: "\(reader.displayName): no row is eligible for the metric '\(metric)', so no group can be declared")
+    }
+    keys = counts.indices.map { rows.key($0) }
+    self.counts = counts
     let total = Double(counts.reduce(0, +))
     shares = counts.map { Double($0) / total }
-    var byteTable = ByteKeyTable()
-    for key in keys {
-      var bytes: [UInt8] = []
-      for value in key { GroupTable.append(Array(value.utf8), to: &bytes) }
-      _ = bytes.withUnsafeBufferPointer { byteTable.index(of: $0) }
-    }
-    table = byteTable
+    table = rows.groups
   }
 }
 
@@ -135,14 +137,6 @@ extension InputOptions {
     var selection = columns
     if case .loss(let column) = metric { selection.lossColumn = column }
     return selection
-  }
-
-  /// A table of `path` (or the input) aggregated for `metric`.
-  func table(of path: String, metric: Metric) throws -> GroupTable {
-    var selection = selection(for: metric)
-    if !metric.isBinary { selection.prediction = nil; selection.label = nil }
-    let reader = try CSVReader(path: path, delimiter: delimiterByte)
-    return try GroupAggregator.aggregate(reader, columns: selection)
   }
 
   /// The input's path (the embedded COMPAS file when there is no --input).
