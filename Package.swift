@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "CVaRAudit", targets: ["CVaRAudit"]),
     .library(name: "Distributions", targets: ["Distributions"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    .library(name: "CVaRPlanning", targets: ["CVaRPlanning"]),
     .library(name: "CVaRSequential", targets: ["CVaRSequential"]),
     .executable(name: "cvar-audit", targets: ["cvar-audit"]),
   ],
@@ -40,6 +41,12 @@ let package = Package(
       resources: [.copy("Resources/compas-two-years.csv")]
     ),
 
+    // Sample-size planning (closed-form bounds) and the simulation-study engine.
+    .target(
+      name: "CVaRPlanning",
+      dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra", .product(name: "RealModule", package: "swift-numerics")]
+    ),
+
     // Anytime-valid sequential testing (confidence sequences, the sequential
     // L2 test) and the samplers that choose which group to observe next.
     .target(
@@ -53,6 +60,7 @@ let package = Package(
       name: "cvar-audit",
       dependencies: [
         "CVaRAudit",
+        "CVaRPlanning",
         "CVaRSequential",
         "Distributions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,6 +72,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "DistributionsTests", dependencies: ["Distributions", "FixtureSupport"]),
     .testTarget(name: "CVaRAuditTests", dependencies: ["CVaRAudit", "FixtureSupport"]),
+    .testTarget(name: "CVaRPlanningTests", dependencies: ["CVaRPlanning", "CVaRAudit", "Distributions", "FixtureSupport"]),
     .testTarget(name: "CVaRSequentialTests", dependencies: ["CVaRSequential", "CVaRAudit", "Distributions", "FixtureSupport"]),
     .testTarget(name: "CLITests", dependencies: ["FixtureSupport"]),
   ]

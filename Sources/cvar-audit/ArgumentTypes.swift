@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import CVaRAudit
 
@@ -37,6 +38,28 @@ enum WeightsArgument: String, ExpressibleByArgument, CaseIterable {
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json, csv
+}
+
+/// The byte of a `--delimiter` argument: one ASCII character other than a
+/// quote or a line break, or `tab`.
+func parseDelimiter(_ text: String) throws -> UInt8 {
+  if text == "tab" || text == "\\t" { return 9 }
+  guard text.utf8.count == 1, let byte = text.utf8.first, byte < 128,
+        byte != UInt8(ascii: "\""), byte != 10, byte != 13 else {
+    throw ValidationError("--delimiter must be one ASCII character other than a quote or a line break, or 'tab' (got '\(text)')")
+  }
+  return byte
+}
+
+/// Writes a whole output file, reporting failure as a usage error.
+enum OutputFile {
+  static func write(_ text: String, to path: String) throws {
+    do {
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+      throw CommandFailure(message: "\(path): cannot write the file: \(error.localizedDescription)")
+    }
+  }
 }
 
 /// A comma-separated list of column names.

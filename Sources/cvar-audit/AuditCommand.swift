@@ -1,5 +1,6 @@
 import ArgumentParser
 import CVaRAudit
+import Foundation
 
 /// Options that define an audit's statistics: shared by `audit` and the
 /// commands that build on it.
@@ -62,6 +63,9 @@ struct AuditCommand: ParsableCommand {
   @Option(help: "Output: table, json or csv (one row per group).")
   var format: OutputFormat = .table
 
+  @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, forest plot, CVaR against α) to this file.", valueName: "file.html"))
+  var report: String?
+
   func validate() throws {
     try input.validate(metrics: [options.metric])
     _ = try options.configuration(groupBy: input.columns.groupBy)
@@ -75,6 +79,14 @@ struct AuditCommand: ParsableCommand {
       result = try DisparityAudit.run(table, configuration: configuration)
     } catch let error as AuditError {
       throw CommandFailure(message: "\(input.inputName): \(error)")
+    }
+    if let report {
+      let html = HTMLReport.render(result, inputName: input.inputName)
+      do {
+        try html.write(toFile: report, atomically: true, encoding: .utf8)
+      } catch {
+        throw CommandFailure(message: "\(report): cannot write the report: \(error.localizedDescription)")
+      }
     }
     let output: String
     switch format {

@@ -9,6 +9,11 @@ struct InputOptions: ParsableArguments {
     valueName: "path"))
   var input: String?
 
+  @Option(help: ArgumentHelp(
+    "Aggregates file instead of rows: per group and metric, n, sum, sum_sq (CSV, or JSON when named .json/.jsonl/.ndjson), e.g. from `cvar-audit sql` run in a database, or `cvar-audit merge`.",
+    valueName: "path"))
+  var aggregates: String?
+
   @Option(help: ArgumentHelp("Field delimiter: one character, or 'tab'.", valueName: "char"))
   var delimiter: String = ","
 
@@ -16,34 +21,41 @@ struct InputOptions: ParsableArguments {
     "Comma-separated attribute columns whose combinations form the groups.", valueName: "a,b,c"))
   var groupBy: String?
 
-  @Option(help: ArgumentHelp("Column of true labels (0/1).", valueName: "column"))
-  var label: String?
+  @OptionGroup var predictionOptions: PredictionOptions
 
-  @Option(help: ArgumentHelp("Column of predictions (0/1).", valueName: "column"))
-  var prediction: String?
-
-  @Option(help: ArgumentHelp("Score column; predict 1 when score ≥ --threshold.", valueName: "column"))
-  var score: String?
-
-  @Option(help: ArgumentHelp("Threshold for --score.", valueName: "x"))
-  var threshold: Double?
+  var label: String? { predictionOptions.label }
+  var prediction: String? { predictionOptions.prediction }
+  var score: String? { predictionOptions.score }
+  var threshold: Double? { predictionOptions.threshold }
 
   @Option(help: ArgumentHelp("Rows with an empty attribute value: keep them as a value of their own, or exclude and count them."))
   var missing: MissingValuePolicy = .keep
 
   /// Whether the embedded COMPAS data is used.
-  var usesEmbeddedData: Bool { input == nil }
+  var usesEmbeddedData: Bool { input == nil && aggregates == nil }
+
+  /// Whether the rows themselves are read (not per-group aggregates).
+  var hasRows: Bool { aggregates == nil }
+
+  /// Refuses --aggregates for an analysis that needs the rows, such as a
+  /// permutation test of a non-binary loss (shuffling losses across rows
+  /// needs each row's value, while binary losses need only the counts).
+  /// Call it from `validate()`; `purpose` completes "… needs the rows".
+  func requireRows(for purpose: String) throws {
+    if aggregates != nil {
+      throw ValidationError("\(purpose) needs the rows: --aggregates holds only per-group n, sum and sum_sq; give --input, or use a calibration that works from the sums (bound or tolerance)")
+    }
+  }
 
   var delimiterByte: UInt8 {
-    delimiter == "tab" || delimiter == "\\t" ? 9 : delimiter.utf8.first!
+    (try? parseDelimiter(delimiter)) ?? UInt8(ascii: ",")
   }
 
   /// The columns to read, with the embedded data's defaults filled in when
   /// there is no --input.
   var columns: ColumnSelection {
     var selection = ColumnSelection(groupBy: groupBy.map(columnList) ?? [], label: label, missingValues: missing)
-    if let prediction { selection.prediction = .column(prediction) }
-    if let score { selection.prediction = .score(column: score, threshold: threshold ?? 0.5) }
+    if let source = predictionOptions.source { selection.prediction = source }
     if usesEmbeddedData {
       let defaults = EmbeddedData.compasColumns
       if groupBy == nil { selection.groupBy = defaults.groupBy }
@@ -54,12 +66,17 @@ struct InputOptions: ParsableArguments {
   }
 
   func validate() throws {
-    if !(delimiter == "tab" || delimiter == "\\t") {
-      guard delimiter.utf8.count == 1, let byte = delimiter.utf8.first, byte < 128,
-            byte != UInt8(ascii: "\""), byte != 10, byte != 13 else {
-        throw ValidationError("--delimiter must be one ASCII character other than a quote or a line break, or 'tab' (got '\(delimiter)')")
+    if aggregates != nil {
+      if input != nil { throw ValidationError("give either --input (rows) or --aggregates (per-group sums), not both") }
+      for (name, given) in [("--label", label != nil), ("--prediction", prediction != nil),
+                            ("--score", score != nil), ("--threshold", threshold != nil)] where given {
+        throw ValidationError("\(name) does not apply to --aggregates: the file already holds the counts (give the columns to `cvar-audit sql` instead)")
+      }
+      if groupBy == nil {
+        throw ValidationError("--group-by is required with --aggregates: name the attribute columns to group by (all or some of the file's)")
       }
     }
+    _ = try parseDelimiter(delimiter)
     if let groupBy {
       let names = columnList(groupBy)
       if names.isEmpty || names.contains(where: \.isEmpty) {
@@ -71,22 +88,11 @@ struct InputOptions: ParsableArguments {
     } else if !usesEmbeddedData {
       throw ValidationError("--group-by is required with --input: name the attribute columns, e.g. --group-by race,sex")
     }
-    if prediction != nil && score != nil {
-      throw ValidationError("give either --prediction or --score, not both")
-    }
-    if threshold != nil && score == nil {
-      throw ValidationError("--threshold goes with --score")
-    }
-    if let threshold, !threshold.isFinite {
-      throw ValidationError("--threshold must be a finite number")
-    }
-    if score != nil && threshold == nil {
-      throw ValidationError("--score needs --threshold (predict 1 when score ≥ threshold)")
-    }
   }
 
   /// Checks that the columns hold what the metrics need.
   func validate(metrics: [Metric]) throws {
+    if aggregates != nil { return }  // what the file holds is checked when it is read
     let selection = columns
     for metric in metrics {
       if metric.needsLabel && selection.label == nil {
@@ -100,6 +106,10 @@ struct InputOptions: ParsableArguments {
 
   /// Streams the input into a group table holding what `metrics` need.
   func loadTable(metrics: [Metric]) throws -> GroupTable {
+    if let aggregates {
+      return try AggregatesFile.read(path: aggregates, delimiter: delimiterByte)
+        .groupTable(groupBy: columns.groupBy, metrics: metrics, missing: missing)
+    }
     var selection = columns
     let needsConfusion = metrics.contains(where: \.isBinary)
     if !needsConfusion { selection.prediction = nil; selection.label = nil }
@@ -116,5 +126,8 @@ struct InputOptions: ParsableArguments {
   }
 
   /// The name shown for the input.
-  var inputName: String { input.map { $0 == "-" ? "<stdin>" : $0 } ?? "embedded COMPAS data (\(EmbeddedData.compasFileName))" }
+  var inputName: String {
+    if let aggregates { return aggregates == "-" ? "<stdin>" : aggregates }
+    return input.map { $0 == "-" ? "<stdin>" : $0 } ?? "embedded COMPAS data (\(EmbeddedData.compasFileName))"
+  }
 }

@@ -45,3 +45,12 @@ public func number(_ value: Any?) -> Double? {
   }
   return nil
 }
+
+/// Writes `contents` to a new file in the temporary directory and returns its path.
+public func temporaryFile(_ contents: String, name: String = "data.csv") throws -> String {
+  let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvar-audit-tests-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  let url = folder.appendingPathComponent(name)
+  try Data(contents.utf8).write(to: url)
+  return url.path
+}

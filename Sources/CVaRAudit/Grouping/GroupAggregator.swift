@@ -69,26 +69,28 @@ public enum GroupAggregator {
     let exclude = columns.missingValues == .exclude
     var key: [UInt8] = []
     key.reserveCapacity(256)
+    // The previous row's key and group: sorted or clustered input skips the hash.
     var lastKey: [UInt8] = []
+    lastKey.reserveCapacity(256)
     var lastGroup = -1
 
-    func failure(_ column: Int, _ message: String) -> InputError {
-      InputError(file: file, line: reader.recordLine, column: column + 1, columnName: header[column], message: message)
+    func failure(_ record: CSVRecord, _ column: Int, _ message: String) -> InputError {
+      InputError(file: file, line: record.line, column: column + 1, columnName: header[column], message: message)
     }
     func shown(_ field: UnsafeBufferPointer<UInt8>) -> String {
       let text = String(decoding: field.prefix(40), as: UTF8.self)
       return "\"" + text + (field.count > 40 ? "…" : "") + "\""
     }
 
-    rows: while try reader.next() {
+    rows: while let record = try reader.nextRecord() {
       table.rowsRead += 1
-      if reader.fieldCount != expectedFields {
-        throw InputError(file: file, line: reader.recordLine,
-                         message: "expected \(expectedFields) fields as in the header, found \(reader.fieldCount)")
+      if record.count != expectedFields {
+        throw InputError(file: file, line: record.line,
+                         message: "expected \(expectedFields) fields as in the header, found \(record.count)")
       }
       key.removeAll(keepingCapacity: true)
       for c in groupColumns {
-        let field = reader.field(c)
+        let field = record.field(c)
         if field.isEmpty && exclude {
           table.excluded.add(.missingAttribute)
           continue rows
@@ -97,46 +99,50 @@ public enum GroupAggregator {
       }
       var y: UInt8 = 0
       if let c = labelColumn {
-        guard let value = FieldParsing.binary(reader.field(c)) else {
-          throw failure(c, "expected a label 0 or 1 (or true/false), found \(shown(reader.field(c)))")
+        guard let value = FieldParsing.binary(record.field(c)) else {
+          throw failure(record, c, "expected a label 0 or 1 (or true/false), found \(shown(record.field(c)))")
         }
         y = value
       }
       var yHat: UInt8 = 0
       if let c = predictionColumn {
-        guard let value = FieldParsing.binary(reader.field(c)) else {
-          throw failure(c, "expected a prediction 0 or 1 (or true/false), found \(shown(reader.field(c)))")
+        guard let value = FieldParsing.binary(record.field(c)) else {
+          throw failure(record, c, "expected a prediction 0 or 1 (or true/false), found \(shown(record.field(c)))")
         }
         yHat = value
       } else if let c = scoreColumn {
-        guard let score = FieldParsing.double(reader.field(c)) else {
-          throw failure(c, "expected a numeric score, found \(shown(reader.field(c)))")
+        guard let score = FieldParsing.double(record.field(c)) else {
+          throw failure(record, c, "expected a numeric score, found \(shown(record.field(c)))")
         }
         guard score.isFinite else {
-          throw failure(c, "expected a finite score, found \(shown(reader.field(c)))")
+          throw failure(record, c, "expected a finite score, found \(shown(record.field(c)))")
         }
         yHat = score >= threshold ? 1 : 0
       }
       var lossValue = 0.0
       if let c = lossColumn {
-        guard let value = FieldParsing.double(reader.field(c)) else {
-          throw failure(c, "expected a numeric loss in [0, 1], found \(shown(reader.field(c)))")
+        guard let value = FieldParsing.double(record.field(c)) else {
+          throw failure(record, c, "expected a numeric loss in [0, 1], found \(shown(record.field(c)))")
         }
         guard value >= 0 && value <= 1 else {
-          throw failure(c, "expected a loss in [0, 1], found \(shown(reader.field(c)))")
+          throw failure(record, c, "expected a loss in [0, 1], found \(shown(record.field(c)))")
         }
         lossValue = value
       }
       let g: Int
-      if key == lastKey && lastGroup >= 0 {
+      if lastGroup >= 0 && key == lastKey {
         g = lastGroup
       } else {
         g = key.withUnsafeBufferPointer { table.group(encodedKey: $0) }
-        lastKey = key
+        // Copy into the kept buffer (assigning would share storage with `key`
+        // and force a fresh allocation on the next row).
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: key)
         lastGroup = g
       }
       if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
       if lossColumn != nil { table.addLoss(group: g, lossValue) }
+      if table.isSizesOnly { table.addRow(group: g) }
     }
     if reader.recordsRead == 0 {
       throw InputError(file: file, line: 2, message: "no data rows: the file has a header only")

@@ -21,6 +21,15 @@ public struct GroupTable: Sendable {
   public private(set) var confusion: [Int] = []
   /// Loss statistics per group (empty without a loss column).
   public private(set) var loss: [SufficientStatistics] = []
+  /// Binary metrics held directly as per-group (n, S, Q), without confusion
+  /// counts: what an aggregates file with plain per-metric rows gives
+  /// (see `AggregatesFile`). Empty for tables read from rows.
+  public let directMetrics: [Metric]
+  /// Per-group statistics of each of `directMetrics`, in that order.
+  public private(set) var direct: [[SufficientStatistics]]
+  /// Rows per group, kept only by a sizes-only table (no confusion counts and
+  /// no loss column: group sizes for planning).
+  public private(set) var sizes: [Int] = []
   /// Data rows read (excluded rows included).
   public var rowsRead: Int = 0
   /// Rows left out, by reason.
@@ -28,12 +37,19 @@ public struct GroupTable: Sendable {
 
   private var index = ByteKeyTable()
 
-  public init(attributes: [String], hasConfusion: Bool, hasLabels: Bool = true, hasLoss: Bool) {
+  /// - Parameter directMetrics: binary metrics whose per-group statistics are
+  ///   given directly (`addDirect`) instead of following from confusion counts.
+  public init(attributes: [String], hasConfusion: Bool, hasLabels: Bool = true, hasLoss: Bool,
+              directMetrics: [Metric] = []) {
     precondition(!attributes.isEmpty, "at least one attribute defines the groups")
+    precondition(directMetrics.allSatisfy(\.isBinary) && Set(directMetrics).count == directMetrics.count,
+                 "direct metrics are distinct binary metrics (a loss column has its own storage)")
     self.attributes = attributes
     self.hasConfusion = hasConfusion
     self.hasLabels = hasConfusion && hasLabels
     self.hasLoss = hasLoss
+    self.directMetrics = directMetrics
+    self.direct = directMetrics.map { _ in [] }
   }
 
   /// The number of groups (intersectional cells with at least one row).
@@ -48,6 +64,8 @@ public struct GroupTable: Sendable {
       keys.append(GroupTable.decode(encodedKey, count: attributes.count))
       if hasConfusion { confusion.append(contentsOf: [0, 0, 0, 0]) }
       if hasLoss { loss.append(SufficientStatistics()) }
+      for m in direct.indices { direct[m].append(SufficientStatistics()) }
+      if isSizesOnly { sizes.append(0) }
     }
     return g
   }
@@ -111,23 +129,43 @@ public struct GroupTable: Sendable {
     loss[g] += statistics
   }
 
+  /// Adds a group's statistics for one of `directMetrics`.
+  public mutating func addDirect(_ metric: Metric, group g: Int, _ statistics: SufficientStatistics) {
+    guard let m = directMetrics.firstIndex(of: metric) else {
+      preconditionFailure("\(metric) is not one of the table's direct metrics")
+    }
+    direct[m][g] += statistics
+  }
+
   /// The confusion counts (TN, FP, FN, TP) of group g.
   public func confusionCounts(group g: Int) -> (Int, Int, Int, Int) {
     (confusion[4 * g], confusion[4 * g + 1], confusion[4 * g + 2], confusion[4 * g + 3])
   }
 
-  /// Rows of group g (for a table with confusion counts or a loss column).
+  /// Whether the table keeps group sizes only (no confusion counts, no loss
+  /// column, no direct metrics): group sizes for planning.
+  public var isSizesOnly: Bool { !hasConfusion && !hasLoss && directMetrics.isEmpty }
+
+  /// Counts one row in group g of a sizes-only table.
+  public mutating func addRow(group g: Int) {
+    sizes[g] &+= 1
+  }
+
+  /// Rows of group g (with direct metrics only, the eligible rows of the first one).
   public func rowCount(group g: Int) -> Int {
     if hasConfusion { let c = confusionCounts(group: g); return c.0 + c.1 + c.2 + c.3 }
-    return loss[g].count
+    if hasLoss { return loss[g].count }
+    if let first = direct.first { return first[g].count }
+    return sizes[g]
   }
 
   /// Whether this table holds what `metric` needs.
   public func supports(_ metric: Metric) -> Bool {
+    if directMetrics.contains(metric) { return true }
     switch metric {
-    case .loss: hasLoss
-    case .selectionRate: hasConfusion
-    default: hasConfusion && hasLabels
+    case .loss: return hasLoss
+    case .selectionRate: return hasConfusion
+    default: return hasConfusion && hasLabels
     }
   }
 
@@ -139,6 +177,7 @@ public struct GroupTable: Sendable {
   public func statistics(for metric: Metric) -> [SufficientStatistics] {
     precondition(supports(metric), "the table does not hold what \(metric) needs")
     if case .loss = metric { return loss }
+    if let m = directMetrics.firstIndex(of: metric) { return direct[m] }
     return (0..<groupCount).map { metric.statistics(confusion: confusionCounts(group: $0)) }
   }
 
@@ -146,12 +185,15 @@ public struct GroupTable: Sendable {
   ///
   /// - Complexity: O(K_other · key length).
   public mutating func merge(_ other: GroupTable) {
-    precondition(attributes == other.attributes && hasConfusion == other.hasConfusion && hasLoss == other.hasLoss,
+    precondition(attributes == other.attributes && hasConfusion == other.hasConfusion && hasLoss == other.hasLoss
+                   && directMetrics == other.directMetrics,
                  "tables to merge must have the same attributes and columns")
     for h in 0..<other.groupCount {
       let g = group(for: other.keys[h])
       if hasConfusion { for k in 0..<4 { confusion[4 * g + k] += other.confusion[4 * h + k] } }
       if hasLoss { loss[g] += other.loss[h] }
+      for m in direct.indices { direct[m][g] += other.direct[m][h] }
+      if isSizesOnly { sizes[g] += other.sizes[h] }
     }
     rowsRead += other.rowsRead
     excluded = excluded + other.excluded

@@ -64,7 +64,8 @@ public enum ProportionInterval {
     let denominator = 1 + z2 / nn
     let centre = (p + z2 / (2 * nn)) / denominator
     let half = z * (p * (1 - p) / nn + z2 / (4 * nn * nn)).squareRoot() / denominator
-    return ConfidenceInterval(lower: max(0, centre - half), upper: min(1, centre + half))
+    // At x = 0 and x = n the bound is exactly 0 (resp. 1); rounding would leave ~1e-17.
+    return ConfidenceInterval(lower: x == 0 ? 0 : max(0, centre - half), upper: x == nn ? 1 : min(1, centre + half))
   }
 
   /// The Clopper–Pearson interval at confidence 1 − δ:

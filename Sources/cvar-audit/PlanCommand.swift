@@ -1,0 +1,220 @@
+import ArgumentParser
+import CVaRAudit
+import CVaRPlanning
+import Foundation
+
+/// `--weights uniform|population|FILE` for `plan`.
+enum PlanWeights: ExpressibleByArgument {
+  case uniform, population, file(String)
+  init?(argument: String) {
+    switch argument {
+    case "uniform": self = .uniform
+    case "population": self = .population
+    case "": return nil
+    default: self = .file(argument)
+    }
+  }
+  var defaultValueDescription: String { "uniform" }
+  var name: String {
+    switch self {
+    case .uniform: "uniform"
+    case .population: "population"
+    case .file(let path): "file:\(path)"
+    }
+  }
+}
+
+struct PlanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "plan",
+    abstract: "How many rows an audit needs: max-gap and CVaR tests, i.i.d., stratified and two-stage designs.",
+    discussion: """
+      The groups come from --num-groups K (equal shares), --shares FILE (one share per line, or \
+      CSV lines group,share), or the group sizes of a data file (--input with --group-by; without \
+      any of these, the embedded COMPAS data). The bounds are closed forms (METHOD.md section 9); \
+      each is printed with its constants. --samples N adds the smallest ε each design detects with \
+      N rows; --simulate adds the empirical sample complexity n* from a seeded simulation.
+      """
+  )
+
+  @Option(name: .customLong("num-groups"), help: ArgumentHelp("K groups with equal population shares.", valueName: "K"))
+  var numGroups: Int?
+
+  @Option(help: ArgumentHelp("File of population shares: one per line, or CSV lines group,share.", valueName: "file"))
+  var shares: String?
+
+  @OptionGroup var input: InputOptions
+
+  @Option(help: ArgumentHelp("Audit weights w: uniform, population (the shares), or a file like --shares.",
+                             valueName: "uniform|population|file"))
+  var weights: PlanWeights = .uniform
+
+  @Option(help: "CVaR level α in (0, 1].")
+  var alpha: Double = 0.1
+
+  @Option(help: "The violation to detect (CVaR_α ≥ ε; max gap ≥ ε), ε > 0.")
+  var epsilon: Double = 0.1
+
+  @Option(help: "Type I error δ in (0, 1).")
+  var delta: Double = 0.05
+
+  @Option(help: "Power 1 − β in (0, 1).")
+  var power: Double = 0.9
+
+  @Option(help: ArgumentHelp("Also report the smallest ε each design detects with this many rows.", valueName: "n"))
+  var samples: Int?
+
+  @Flag(help: "Also estimate n* by simulation (Monte-Carlo calibration) and compare it with the bounds.")
+  var simulate = false
+
+  @Option(name: .customLong("base-rate"), help: "Error rate of the groups without disparity, for --simulate (0.5 is the σ² = 1/4 worst case the bounds assume).")
+  var baseRate: Double = 0.5
+
+  @Option(help: "Replicates per power estimate, for --simulate.")
+  var replicates: Int = 400
+
+  @Option(name: .customLong("calibration-replicates"), help: "Null replicates per critical value, for --simulate.")
+  var calibrationReplicates: Int = 1000
+
+  @Option(help: "Seed of the simulation.")
+  var seed: UInt64 = 1
+
+  @Option(help: "Output: table, json, or csv (the per-group allocation of the stratified design).")
+  var format: OutputFormat = .table
+
+  func validate() throws {
+    let sources = [numGroups != nil, shares != nil, input.input != nil].filter { $0 }.count
+    if sources > 1 {
+      throw ValidationError("give the groups one way: --num-groups, --shares, or --input with --group-by")
+    }
+    if let numGroups, numGroups < 2 {
+      throw ValidationError("--num-groups must be at least 2 (got \(numGroups))")
+    }
+    if numGroups != nil || shares != nil, input.groupBy != nil {
+      throw ValidationError("--group-by goes with --input")
+    }
+    guard alpha > 0 && alpha <= 1 else { throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))") }
+    guard epsilon > 0 && epsilon.isFinite else { throw ValidationError("--epsilon must be > 0 (got \(epsilon))") }
+    guard epsilon <= 1 else { throw ValidationError("--epsilon must be at most 1: a disparity of error rates cannot exceed 1 (got \(epsilon))") }
+    guard delta > 0 && delta < 1 else { throw ValidationError("--delta must lie strictly between 0 and 1 (got \(delta))") }
+    guard power > 0 && power < 1 else { throw ValidationError("--power must lie strictly between 0 and 1 (got \(power))") }
+    if let samples, samples < 1 { throw ValidationError("--samples must be at least 1 (got \(samples))") }
+    guard baseRate >= 0 && baseRate < 1 else { throw ValidationError("--base-rate must lie in [0, 1) (got \(baseRate))") }
+    guard replicates >= 1 else { throw ValidationError("--replicates must be at least 1 (got \(replicates))") }
+    guard calibrationReplicates >= 1 else {
+      throw ValidationError("--calibration-replicates must be at least 1 (got \(calibrationReplicates))")
+    }
+    if format == .csv && simulate {
+      throw ValidationError("--format csv writes the allocation table only; use table or json with --simulate")
+    }
+  }
+
+  /// The groups: labels, population shares and where they came from.
+  func groups() throws -> (labels: [String], shares: [Double], source: String) {
+    if let k = numGroups {
+      return ((1...k).map(String.init), .init(repeating: 1 / Double(k), count: k), "\(k) groups with equal shares")
+    }
+    if let path = shares {
+      let file = try ShareFile.read(path, what: "share")
+      if let g = file.values.firstIndex(of: 0) {
+        throw InputError(file: path, message: "group \(file.labels?[g] ?? String(g + 1)) has share 0: i.i.d. sampling never reaches it; leave it out or give it a positive share")
+      }
+      return (file.labels ?? (1...file.values.count).map(String.init), file.values, "shares from \(path)")
+    }
+    let table = try input.loadTable(metrics: [])
+    guard table.groupCount >= 2 else {
+      throw CommandFailure(message: "\(input.inputName): \(table.groupCount) group(s) with rows; planning needs at least 2")
+    }
+    let sizes = (0..<table.groupCount).map { Double(table.rowCount(group: $0)) }
+    let labels = table.keys.map { $0.joined(separator: "/") }
+    let rows = Int(sizes.reduce(0, +))
+    return (labels, sizes, "group sizes of \(input.inputName) (\(rows) rows, by \(table.attributes.joined(separator: ",")))")
+  }
+
+  func weightVector(labels: [String], shares: [Double]) throws -> [Double] {
+    switch weights {
+    case .uniform: return .init(repeating: 1, count: labels.count)
+    case .population: return shares
+    case .file(let path):
+      let file = try ShareFile.read(path, what: "weight")
+      if let named = file.labels {
+        let byName = Dictionary(uniqueKeysWithValues: zip(named, file.values))
+        return try labels.map { label in
+          guard let w = byName[label] else {
+            throw InputError(file: path, message: "no weight for group '\(label)' (the file names \(named.prefix(5).joined(separator: ", "))\(named.count > 5 ? ", …" : ""))")
+          }
+          return w
+        }
+      }
+      guard file.values.count == labels.count else {
+        throw InputError(file: path, message: "has \(file.values.count) weights for \(labels.count) groups")
+      }
+      return file.values
+    }
+  }
+
+  func run() throws {
+    let (labels, populationShares, source) = try groups()
+    let w = try weightVector(labels: labels, shares: populationShares)
+    let problem = PlanningProblem(shares: populationShares, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power)
+    let plan = SamplePlanner.plan(problem)
+    let detectable = samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
+    var simulated: PlanSimulation? = nil
+    if simulate {
+      simulated = try PlanSimulation.run(plan: plan, baseRate: baseRate,
+                                         settings: SimulationSettings(replicates: replicates, calibrationReplicates: calibrationReplicates,
+                                                                      seed: seed, targetPower: power))
+    }
+    let report = PlanReport(labels: labels, source: source, weights: weights.name, plan: plan,
+                            detectable: detectable, simulated: simulated)
+    let output: String
+    switch format {
+    case .table: output = report.table()
+    case .json: output = try report.json()
+    case .csv: output = report.csv()
+    }
+    print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+  }
+}
+
+/// `plan --simulate`: n* of the four designs at the plan's parameters.
+struct PlanSimulation {
+  var baseRate: Double
+  var settings: SimulationSettings
+  /// n* per design (nil: not reached below the search's ceiling), in the
+  /// order maxGap, cvarIID, cvarStratified, twoStage.
+  var results: [SampleComplexityResult]
+
+  static let designs: [(DisparityTest, Sampler, Alternative)] = [
+    (.maxGap, .iid, .singleGroup), (.l2, .iid, .flatTail), (.l2, .stratified, .flatTail), (.l2, .twoStage, .flatTail),
+  ]
+
+  static func run(plan: SamplePlan, baseRate: Double, settings: SimulationSettings) throws -> PlanSimulation {
+    let p = plan.problem
+    let bounds = [plan.maxGap.samples, plan.cvarIID.samples, plan.cvarStratified.samples, plan.twoStage.samples]
+    var results: [SampleComplexityResult] = []
+    for (index, (test, sampler, alternative)) in designs.enumerated() {
+      guard let rates = alternative.rates(base: baseRate, epsilon: p.epsilon, alpha: p.alpha, weights: p.weights, shares: p.shares) else {
+        let largest = alternative.largestEpsilon(base: baseRate, alpha: p.alpha, weights: p.weights, shares: p.shares)
+        throw CommandFailure(message: "--epsilon \(p.epsilon) is beyond what --base-rate \(baseRate) allows for the \(alternative) alternative (some group's rate would exceed 1); the largest is \(fmtShort(largest))")
+      }
+      let design = SimulationDesign(
+        shares: p.shares, weights: p.weights, test: test, sampler: sampler, calibration: .monteCarlo, delta: p.delta,
+        twoStageRatio: Double(plan.twoStageDesign.groups) / Double(plan.twoStageDesign.rowsPerGroup),
+        calibrationReplicates: settings.calibrationReplicates)
+      var cellSettings = settings
+      cellSettings.seed = settings.seed &+ UInt64(index) &* 0x9E37_79B9
+      let null = [Double](repeating: baseRate, count: p.groupCount)
+      results.append(SampleComplexity.search(design: design, nullRates: null, alternativeRates: rates,
+                                             start: max(4, bounds[index] / 8), settings: cellSettings))
+    }
+    return PlanSimulation(baseRate: baseRate, settings: settings, results: results)
+  }
+}
+
+/// A short decimal for messages.
+func fmtShort(_ x: Double) -> String {
+  guard x.isFinite else { return x.isNaN ? "nan" : "∞" }
+  let text = String(format: "%.4g", x)
+  return text
+}

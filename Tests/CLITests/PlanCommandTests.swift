@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import FixtureSupport
+
+@Suite struct PlanCommandTests {
+  static func json(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+  }
+
+  /// The fixed JSON names and the closed forms (uniform K = 10, α = ε = 0.1,
+  /// δ = 0.05, power 0.9: the numbers of SamplePlannerTests.handComputedScalingPreset).
+  @Test func jsonHasTheFixedNamesAndTheClosedForms() throws {
+    let r = try runCLI(["plan", "--num-groups", "10", "--format", "json", "--samples", "20000"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let doc = try Self.json(r.stdout)
+    for name in ["renyi23", "norm23", "effectiveGroups", "samples", "bounds", "allocation", "twoStage", "detectable"] {
+      #expect(doc[name] != nil, "\(name)")
+    }
+    let samples = try #require(doc["samples"] as? [String: Int])
+    #expect(samples == ["maxGap": 11983, "cvarIID": 8228, "cvarStratified": 8228, "twoStage": 82550])
+    #expect(isClose(number(doc["norm23"])!, 10.0.squareRoot(), relative: 1e-12))
+    #expect(isClose(number(doc["effectiveGroups"])!, 10, relative: 1e-12))
+    let bounds = try #require(doc["bounds"] as? [String: String])
+    #expect(bounds["cvarIID"]!.contains("Cantelli"))
+    #expect(bounds["maxGap"]!.contains("Bonferroni–Hoeffding"))
+    #expect((doc["allocation"] as! [Any]).count == 10)
+  }
+
+  @Test func sharesFileAndPopulationWeights() throws {
+    let path = try temporaryFile("group,share\na,0.5\nb,0.3\nc,0.2\n", name: "shares.csv")
+    let r = try runCLI(["plan", "--shares", path, "--weights", "population", "--format", "csv"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\n")
+    #expect(lines.first == "group,share,weight,stratified_share,rows")
+    #expect(lines.count == 4)
+    #expect(lines[1].hasPrefix("a,0.5,0.5,"))
+  }
+
+  @Test func groupSizesFromData() throws {
+    let path = try temporaryFile("g,h\nx,1\nx,2\ny,3\nz,4\n")
+    let r = try runCLI(["plan", "--input", path, "--group-by", "g", "--weights", "population", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let doc = try Self.json(r.stdout)
+    let allocation = try #require(doc["allocation"] as? [[String: Any]])
+    #expect(allocation.map { $0["group"] as! String } == ["x", "y", "z"])
+    #expect(isClose(number(allocation[0]["share"])!, 0.5))
+    // The embedded data: 34 COMPAS groups.
+    let compas = try runCLI(["plan", "--format", "json"])
+    #expect(compas.status == 0, "\(compas.stderr)")
+    #expect(try Self.json(compas.stdout)["groups"] as? Int == 34)
+  }
+
+  /// --simulate reports n* next to each bound, with power ≥ the target at n*.
+  @Test func simulateAddsEmpiricalSampleComplexity() throws {
+    let r = try runCLI(["plan", "--num-groups", "4", "--alpha", "0.25", "--epsilon", "0.2", "--simulate",
+                        "--replicates", "200", "--calibration-replicates", "300", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let simulated = try #require(try Self.json(r.stdout)["simulated"] as? [String: Any])
+    let n = try #require(simulated["samples"] as? [String: Int])
+    #expect(n.count == 4)
+    let power = try #require(simulated["power"] as? [String: Double])
+    for (_, p) in power { #expect(p >= 0.9) }
+    let ratio = try #require(simulated["boundOverSimulated"] as? [String: Double])
+    for (_, x) in ratio { #expect(x > 0.5 && x < 50) }
+  }
+
+  @Test(arguments: [
+    (["plan", "--num-groups", "1"], "--num-groups must be at least 2"),
+    (["plan", "--num-groups", "5", "--epsilon", "0"], "--epsilon must be > 0"),
+    (["plan", "--num-groups", "5", "--epsilon=-0.1"], "--epsilon must be > 0"),
+    (["plan", "--num-groups", "5", "--alpha", "1.5"], "--alpha must lie in (0, 1]"),
+    (["plan", "--num-groups", "5", "--power", "1"], "--power must lie strictly between 0 and 1"),
+    (["plan", "--num-groups", "5", "--simulate", "--base-rate", "0.9", "--epsilon", "0.5"], "beyond what --base-rate 0.9 allows"),
+    (["plan", "--num-groups", "5", "--simulate", "--replicates", "0"], "--replicates must be at least 1"),
+  ])
+  func badInputExitsTwo(arguments: [String], message: String) throws {
+    let r = try runCLI(arguments)
+    #expect(r.status == 2)
+    #expect(r.stderr.contains(message), "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+  }
+
+  @Test func badSharesFiles() throws {
+    for (text, message) in [("0.5\n-0.1\n0.6\n", ":2:1: a share must be a finite number ≥ 0"),
+                            ("0\n0\n", "sum to 0"), ("0.5\nabc\n", ":2:1: expected a share (a number)"),
+                            ("1\n", "at least 2 groups")] {
+      let path = try temporaryFile(text, name: "shares.txt")
+      let r = try runCLI(["plan", "--shares", path])
+      #expect(r.status == 2, "\(text)")
+      #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+  }
+}
