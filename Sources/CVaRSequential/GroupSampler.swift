@@ -13,8 +13,9 @@ public enum SamplerKind: String, CaseIterable, Hashable, Sendable, Codable {
   /// complexity does not grow with K.
   case twoStage = "two-stage"
   /// Spend samples on groups whose disparity interval still straddles the
-  /// current tail threshold (VaR of the estimates); a share `exploration` of
-  /// draws follows the stratified allocation.
+  /// current tail threshold τ (VaR_α of the interval midpoints, refreshed
+  /// every max(64, K) draws); a share `exploration` of draws follows the
+  /// stratified allocation.
   case adaptive
 
   /// Whether the choice of the next group depends on the observed losses
@@ -112,8 +113,7 @@ public struct GroupSampler: Sendable {
   }
 
   /// The groups whose disparity interval [Δ^lo, Δ^hi] contains τ, the VaR_α
-  /// of the point estimates (the interval's midpoint for a group with no
-  /// observation); drawn with probability ∝ w_g^{2/3}.
+  /// of the intervals' midpoints; drawn with probability ∝ w_g^{2/3}.
   private mutating func refreshCandidates(_ tester: SequentialTester) {
     nextRefresh = tester.observations + refreshInterval
     let k = weights.count

@@ -67,8 +67,12 @@ extension SequentialTester {
     let document: SequentialStateDocument
     do {
       document = try decoder.decode(SequentialStateDocument.self, from: data)
+    } catch DecodingError.keyNotFound(let key, _) {
+      throw SequentialStateError.unreadable("missing field '\(key.stringValue)'")
+    } catch DecodingError.dataCorrupted {
+      throw SequentialStateError.unreadable("not valid JSON")
     } catch {
-      throw SequentialStateError.unreadable("\(error)")
+      throw SequentialStateError.unreadable("fields of the wrong type")
     }
     guard document.format == "cvar-audit sequential state", document.version == 1 else {
       throw SequentialStateError.unreadable("format '\(document.format)' version \(document.version)")

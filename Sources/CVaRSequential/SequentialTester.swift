@@ -109,8 +109,8 @@ public struct SequentialSnapshot: Hashable, Sendable, Codable {
   /// CVaR_α^w of the point disparities (unobserved groups left out by giving
   /// them weight 0; NaN when no group is observed).
   public var cvar: Double
-  /// [CVaR(Δ^lo), CVaR(Δ^hi)]: covers CVaR_α^w(Δ) at every time with
-  /// probability ≥ 1 − δ_CS·(K + 1)/(K + 1).
+  /// [CVaR(Δ^lo), CVaR(Δ^hi)]: covers CVaR_α^w(Δ) at every time at once
+  /// with probability ≥ 1 − δ_CS (the sequences' share of δ).
   public var cvarInterval: ConfidenceInterval
   public var referenceInterval: ConfidenceInterval
   /// Groups in the tail of the upper bounds (positive dual weight), largest first.
