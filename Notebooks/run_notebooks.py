@@ -86,27 +86,32 @@ def main():
         os.environ["CVAR_AUDIT_BIN"] = os.path.abspath(os.environ["CVAR_AUDIT_BIN"])
     if not notebooks:
         sys.exit("no notebooks found")
-    failures = 0
+    passed = failed = 0
     with tempfile.TemporaryDirectory(prefix="cvar-notebooks-") as scratch:
         for path in notebooks:
+            ok = True
             if not arguments.in_place:
                 problems = committed_problems(nbformat.read(path, as_version=4))
                 for problem in problems:
                     print(f"{path.name}: committed copy: {problem}", file=sys.stderr)
-                failures += bool(problems)
+                ok = not problems
             target = path if arguments.in_place else Path(scratch) / path.name
             started = time.monotonic()
             try:
                 execute(path, target, arguments.timeout)
             except CellExecutionError as error:
                 print(f"{path.name}: FAILED\n{error}", file=sys.stderr)
-                failures += 1
-                continue
-            mode = "quick" if os.environ.get("CVAR_NOTEBOOK_QUICK", "") not in ("", "0") else "full"
-            print(f"{path.name}: ok ({mode} mode, {time.monotonic() - started:.1f} s)")
-    if failures:
-        sys.exit(f"{failures} notebook(s) failed")
-
+                ok = False
+            else:
+                mode = "quick" if os.environ.get("CVAR_NOTEBOOK_QUICK", "") not in ("", "0") else "full"
+                print(f"{path.name}: {'ok' if ok else 'ran, but the committed copy is not a clean full run'}"
+                      f" ({mode} mode, {time.monotonic() - started:.1f} s)")
+            passed += ok
+            failed += not ok
+    # The plain closing line CI reads: one entry per notebook.
+    print(f"notebooks: {passed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
 
 if __name__ == "__main__":
     main()
