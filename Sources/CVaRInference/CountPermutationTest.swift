@@ -27,7 +27,8 @@ public enum PermutedReference: Hashable, Sendable {
 ///
 ///   so T_L2 = Y·a − 2r (X·e) + r² Σw̃ with Y = X∘(X − 1), a_g = w̃_g/(n_g(n_g − 1)),
 ///   e_g = w̃_g/n_g: two `gemv` calls per batch (r per row for a group reference).
-/// - `max` and `cvar`: `DisparityStatistics.maxGap` / `.cvar` on each row.
+/// - `max`: max_g Δ(x_g/n_g, r) on each row (what `DisparityStatistics.maxGap` computes).
+/// - `cvar`: `DisparityStatistics.cvar` on each row.
 ///
 /// p = (1 + #{b : T_b ≥ T_obs}) / (B + 1), where T_b ≥ T_obs is judged with a
 /// relative slack of 1e-9 (plus 1e-12) so that rounding in the batched
@@ -115,7 +116,20 @@ public struct CountPermutationTest: Sendable {
         }
         out[b] += -2 * r * xe[b] + r * r * weightSum
       }
-    case .max, .cvar:
+    case .max:
+      // max_g Δ(x_g/n_g, r), as `DisparityStatistics.maxGap` (every n_g ≥ 1), without building statistics.
+      for b in 0..<rows {
+        let row = b * k
+        let r: Double
+        switch reference {
+        case .fixed(let value): r = value
+        case .group(let g): r = x[row + g] / Double(sizes[g])
+        }
+        var best = -Double.infinity
+        for g in 0..<k { best = Swift.max(best, disparity.disparity(x[row + g] / Double(sizes[g]), reference: r)) }
+        out[b] = best
+      }
+    case .cvar:
       var stats = [SufficientStatistics](repeating: SufficientStatistics(), count: k)
       for b in 0..<rows {
         for g in 0..<k { stats[g] = SufficientStatistics(count: sizes[g], sum: x[b * k + g], sumOfSquares: x[b * k + g]) }
