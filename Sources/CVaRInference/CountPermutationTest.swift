@@ -27,7 +27,8 @@ public enum PermutedReference: Hashable, Sendable {
 ///
 ///   so T_L2 = Y·a − 2r (X·e) + r² Σw̃ with Y = X∘(X − 1), a_g = w̃_g/(n_g(n_g − 1)),
 ///   e_g = w̃_g/n_g: two `gemv` calls per batch (r per row for a group reference).
-/// - `max` and `cvar`: `DisparityStatistics.maxGap` / `.cvar` on each row.
+/// - `max`: max_g Δ(x_g/n_g, r) on each row (what `DisparityStatistics.maxGap` computes).
+/// - `cvar`: `DisparityStatistics.cvar` on each row.
 ///
 /// p = (1 + #{b : T_b ≥ T_obs}) / (B + 1), where T_b ≥ T_obs is judged with a
 /// relative slack of 1e-9 (plus 1e-12) so that rounding in the batched
@@ -115,7 +116,20 @@ public struct CountPermutationTest: Sendable {
         }
         out[b] += -2 * r * xe[b] + r * r * weightSum
       }
-    case .max, .cvar:
+    case .max:
+      // max_g Δ(x_g/n_g, r), as `DisparityStatistics.maxGap` (every n_g ≥ 1), without building statistics.
+      for b in 0..<rows {
+        let row = b * k
+        let r: Double
+        switch reference {
+        case .fixed(let value): r = value
+        case .group(let g): r = x[row + g] / Double(sizes[g])
+        }
+        var best = -Double.infinity
+        for g in 0..<k { best = Swift.max(best, disparity.disparity(x[row + g] / Double(sizes[g]), reference: r)) }
+        out[b] = best
+      }
+    case .cvar:
       var stats = [SufficientStatistics](repeating: SufficientStatistics(), count: k)
       for b in 0..<rows {
         for g in 0..<k { stats[g] = SufficientStatistics(count: sizes[g], sum: x[b * k + g], sumOfSquares: x[b * k + g]) }
@@ -144,9 +158,24 @@ public struct CountPermutationTest: Sendable {
   ///
   /// - Complexity: O(B · K).
   public func pValue(permutations: Int, seed: UInt64) -> PermutationPValue {
-    run(permutations: permutations) { b, colours, row in
+    Self.pValues([self], permutations: permutations, seed: seed)[0]
+  }
+
+  /// The p-values of several tests of the same counts (e.g. l2, max and cvar)
+  /// from one set of B permutations: each equals the test's own
+  /// `pValue(permutations:seed:)` (the permutations depend on the sizes, the
+  /// total and the seed only), but the counts are drawn once.
+  ///
+  /// - Precondition: at least one test; all with the same sizes and counts.
+  /// - Complexity: O(B · K) variates, plus each test's statistics.
+  public static func pValues(_ tests: [CountPermutationTest], permutations: Int, seed: UInt64) -> [PermutationPValue] {
+    precondition(!tests.isEmpty && tests.allSatisfy { $0.sizes == tests[0].sizes && $0.counts == tests[0].counts },
+                 "tests sharing permutations need the same sizes and counts")
+    let urn = MultivariateHypergeometric.Urn(colours: tests[0].sizes)
+    let total = tests[0].counts.reduce(0, +)
+    return run(tests, permutations: permutations) { b, row in
       var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(b) + 1)
-      MultivariateHypergeometric.sample(colours: colours, draws: counts.reduce(0, +), into: row, using: &generator)
+      urn.sample(draws: total, into: row, using: &generator)
     }
   }
 
@@ -154,42 +183,43 @@ public struct CountPermutationTest: Sendable {
   ///
   /// - Complexity: O(B · K).
   public func pValue(permutations: Int, using generator: inout some RandomNumberGenerator) -> PermutationPValue {
+    let urn = MultivariateHypergeometric.Urn(colours: sizes)
     let total = counts.reduce(0, +)
-    return run(permutations: permutations) { _, colours, row in
-      MultivariateHypergeometric.sample(colours: colours, draws: total, into: row, using: &generator)
-    }
+    return Self.run([self], permutations: permutations) { _, row in
+      urn.sample(draws: total, into: row, using: &generator)
+    }[0]
   }
 
-  func run(permutations: Int,
-           draw: (Int, UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<Int>) -> Void) -> PermutationPValue {
+  static func run(_ tests: [CountPermutationTest], permutations: Int,
+                  draw: (Int, UnsafeMutableBufferPointer<Int>) -> Void) -> [PermutationPValue] {
     precondition(permutations >= 1, "at least one permutation")
-    let k = sizes.count
-    let observed = observedThroughBatch()
-    let slack = 1e-9 * abs(observed) + 1e-12
-    let batch = Self.batchSize
+    let k = tests[0].sizes.count
+    let observed = tests.map { $0.observedThroughBatch() }
+    let slack = observed.map { 1e-9 * abs($0) + 1e-12 }
+    let batch = batchSize
     var x = [Double](repeating: 0, count: batch * k)
     var y = x
     var out = [Double](repeating: 0, count: batch)
     var row = [Int](repeating: 0, count: k)
-    var exceedances = 0
+    var exceedances = [Int](repeating: 0, count: tests.count)
     var start = 0
-    sizes.withUnsafeBufferPointer { colours in
-      while start < permutations {
-        let rows = min(batch, permutations - start)
-        for i in 0..<rows {
-          row.withUnsafeMutableBufferPointer { draw(start + i, colours, $0) }
-          for g in 0..<k { x[i * k + g] = Double(row[g]) }
-        }
+    while start < permutations {
+      let rows = min(batch, permutations - start)
+      for i in 0..<rows {
+        row.withUnsafeMutableBufferPointer { draw(start + i, $0) }
+        for g in 0..<k { x[i * k + g] = Double(row[g]) }
+      }
+      for (t, test) in tests.enumerated() {
         x.withUnsafeMutableBufferPointer { xb in
           y.withUnsafeMutableBufferPointer { yb in
-            out.withUnsafeMutableBufferPointer { statistics(batch: xb, rows: rows, scratch: yb, into: $0) }
+            out.withUnsafeMutableBufferPointer { test.statistics(batch: xb, rows: rows, scratch: yb, into: $0) }
           }
         }
-        for i in 0..<rows where out[i] >= observed - slack { exceedances += 1 }
-        start += rows
+        for i in 0..<rows where out[i] >= observed[t] - slack[t] { exceedances[t] += 1 }
       }
+      start += rows
     }
-    return PermutationPValue(exceedances: exceedances, permutations: permutations)
+    return exceedances.map { PermutationPValue(exceedances: $0, permutations: permutations) }
   }
 }
 

@@ -49,12 +49,7 @@ public enum DisparityTest {
     guard k >= 2 else { throw DisparityTestError.tooFewGroups(metric: metric.description, eligible: k) }
     let stats = groups.map(\.statistics)
     let weights = groups.map(\.weight)
-    let reference: PermutedReference
-    if case .group(let key) = c.audit.reference, let g = groups.firstIndex(where: { $0.key == key }) {
-      reference = .group(g)
-    } else {
-      reference = .fixed(audit.summary.referenceRate)
-    }
+    let reference = permutedReference(audit, configuration: c.audit)
     let l2 = DisparityStatistics.l2(stats, weights: weights, reference: audit.summary.referenceRate)
     if c.statistic == .l2 && l2.value.isNaN { throw DisparityTestError.noUsableGroups(metric: metric.description) }
     let value: Double
@@ -75,10 +70,8 @@ public enum DisparityTest {
       seed = c.seed
       let p: PermutationPValue
       if metric.isBinary {
-        let test = CountPermutationTest(statistic: c.statistic, sizes: stats.map(\.count),
-                                        counts: stats.map { Int($0.sum.rounded()) }, weights: weights,
-                                        reference: reference, disparity: c.audit.disparity, alpha: c.audit.alpha)
-        p = test.pValue(permutations: c.permutations, seed: c.seed)
+        p = countPermutationTest(c.statistic, audit: audit, configuration: c.audit)
+          .pValue(permutations: c.permutations, seed: c.seed)
       } else {
         guard let lossRows else { preconditionFailure("a loss-column permutation test needs the rows") }
         let test = LossPermutationTest(statistic: c.statistic, rows: remap(lossRows, table: table, groups: groups),
@@ -138,6 +131,27 @@ public enum DisparityTest {
       l2Estimate: l2Estimate(l2, stats: stats, reference: audit.summary.referenceRate),
       tailGroups: tail, groups: groupTests,
       groupsWithoutVariance: l2.droppedGroups.map { groups[$0].key }, audit: audit)
+  }
+
+  /// The reference rate of an audit as a function of permuted data.
+  static func permutedReference(_ audit: AuditResult, configuration: AuditConfiguration) -> PermutedReference {
+    if case .group(let key) = configuration.reference, let g = audit.groups.firstIndex(where: { $0.key == key }) {
+      return .group(g)
+    }
+    return .fixed(audit.summary.referenceRate)
+  }
+
+  /// The count-based permutation test of `statistic` on an audit's groups
+  /// (binary metric): sizes, loss counts, weights and reference as audited.
+  ///
+  /// - Complexity: O(K).
+  static func countPermutationTest(_ statistic: TestStatistic, audit: AuditResult,
+                                   configuration: AuditConfiguration) -> CountPermutationTest {
+    let stats = audit.groups.map(\.statistics)
+    return CountPermutationTest(statistic: statistic, sizes: stats.map(\.count), counts: stats.map { Int($0.sum.rounded()) },
+                                weights: audit.groups.map(\.weight),
+                                reference: permutedReference(audit, configuration: configuration),
+                                disparity: configuration.disparity, alpha: configuration.alpha)
   }
 
   /// Row group ids of the table mapped to positions in the audit's group order.

@@ -129,24 +129,15 @@ public enum Hypergeometric {
   ///   2 log U ≤ log P(⌊X⌋) − log P(mode), with its two squeezes. The hat
   ///   covers the whole support (no tail truncation), so the law is exact.
   ///
+  /// Many draws from one population with varying n: `Hypergeometric.Population`.
+  ///
   /// - Precondition: 0 ≤ successes ≤ population, 0 ≤ draws ≤ population.
   /// - Complexity: O(n') for n' ≤ 15; O(1) expected otherwise.
   @inlinable
   public static func sample(population n: Int, successes m: Int, draws s: Int,
                             using generator: inout some RandomNumberGenerator) -> Int {
     precondition(n >= 0 && m >= 0 && m <= n && s >= 0 && s <= n, "invalid hypergeometric parameters")
-    if m == 0 || s == 0 { return 0 }
-    if m == n { return s }
-    if s == n { return m }
-    let marked = min(m, n - m)
-    let drawn = min(s, n - s)
-    var x = drawn <= 15
-      ? inversion(population: n, successes: marked, draws: drawn, using: &generator)
-      : ratioOfUniforms(population: n, successes: marked, draws: drawn, using: &generator)
-    // Undo the reductions: marked ↔ unmarked, then drawn ↔ left behind.
-    if marked != m { x = drawn - x }
-    if drawn != s { x = m - x }
-    return x
+    return Population(size: n, successes: m).sample(draws: s, using: &generator)
   }
 
   /// A variate with a seed: the same seed gives the same value.
@@ -176,39 +167,6 @@ public enum Hypergeometric {
         p *= Double(m - k) * Double(s - k) / (Double(k + 1) * Double(bad - s + k + 1))
         k += 1
       }
-    }
-  }
-
-  /// HRUA: ratio-of-uniforms rejection for K ≤ N/2, n ≤ N/2.
-  @inlinable
-  static func ratioOfUniforms(population n: Int, successes m: Int, draws s: Int,
-                              using generator: inout some RandomNumberGenerator) -> Int {
-    let d1 = 1.715_527_769_921_413_5   // 2·√(2/e)
-    let d2 = 0.898_916_162_058_898_8   // 3 − 2·√(3/e)
-    let bad = n - m
-    let p = Double(m) / Double(n)
-    let q = Double(bad) / Double(n)
-    let a = Double(s) * p + 0.5
-    let variance = Double(n - s) * Double(s) * p * q / Double(n - 1)
-    let c = (variance + 0.5).squareRoot()
-    let h = d1 * c + d2
-    let mode = Int((Double(s + 1) * Double(m + 1) / Double(n + 2)).rounded(.down))
-    let lf = LogFactorial.pointer
-    let g = LogFactorial.lookup(mode, table: lf) + LogFactorial.lookup(m - mode, table: lf)
-      + LogFactorial.lookup(s - mode, table: lf) + LogFactorial.lookup(bad - s + mode, table: lf)
-    let b = Double(min(s, m) + 1)
-    while true {
-      let u = generator.nextOpenUnitDouble()
-      let v = generator.nextUnitDouble()
-      let x = a + h * (v - 0.5) / u
-      if x < 0 || x >= b { continue }
-      let k = Int(x)
-      let gk = LogFactorial.lookup(k, table: lf) + LogFactorial.lookup(m - k, table: lf)
-        + LogFactorial.lookup(s - k, table: lf) + LogFactorial.lookup(bad - s + k, table: lf)
-      let t = g - gk
-      if u * (4 - u) - 3 <= t { return k }   // squeeze: 2 log u ≤ u(4 − u) − 3
-      if u * (u - t) >= 1 { continue }        // squeeze: u − 1/u ≤ 2 log u
-      if 2 * Double.log(u) <= t { return k }
     }
   }
 }

@@ -13,15 +13,9 @@
 /// with four row types (the 2×2 confusion cells) is a random table with fixed
 /// margins, drawn by `sampleTable`.
 public enum MultivariateHypergeometric {
-  /// One draw into `counts` (one entry per colour).
-  ///
-  /// Drawn by halving rather than colour by colour: the colours [lo, hi) that
-  /// receive d items split at mid, the left half gets
-  /// X ~ H(N_[lo,hi), N_[lo,mid), d) of them, and each half is split again.
-  /// It is the same law (each split is the conditional law of the left
-  /// half's count given the block's count), with K − 1 variates as before,
-  /// but most of them have small populations (a block's size), which keeps
-  /// the sampler's log-factorial lookups in cache when K is large.
+  /// One draw into `counts` (one entry per colour), by halving the colours
+  /// (see `Urn`, which prepares the halving once for many draws from the
+  /// same colours).
   ///
   /// - Precondition: colours non-negative, 0 ≤ draws ≤ Σ colours, `counts.count == colours.count`.
   /// - Complexity: O(C) hypergeometric variates.
@@ -29,32 +23,8 @@ public enum MultivariateHypergeometric {
   public static func sample(colours: UnsafeBufferPointer<Int>, draws: Int, into counts: UnsafeMutableBufferPointer<Int>,
                             using generator: inout some RandomNumberGenerator) {
     precondition(colours.count == counts.count, "one count per colour")
-    var total = 0
-    for c in colours { precondition(c >= 0, "colour counts must be non-negative"); total += c }
-    precondition(draws >= 0 && draws <= total, "cannot draw more items than the urn holds")
     guard !colours.isEmpty else { return }
-    split(colours, lo: 0, hi: colours.count, size: total, draws: draws, into: counts, using: &generator)
-  }
-
-  /// Deals `draws` items among colours [lo, hi), which hold `size` items.
-  @inlinable
-  static func split(_ colours: UnsafeBufferPointer<Int>, lo: Int, hi: Int, size: Int, draws: Int,
-                    into counts: UnsafeMutableBufferPointer<Int>, using generator: inout some RandomNumberGenerator) {
-    if hi - lo == 1 { counts[lo] = draws; return }
-    if draws == 0 {
-      for i in lo..<hi { counts[i] = 0 }
-      return
-    }
-    if draws == size {
-      for i in lo..<hi { counts[i] = colours[i] }
-      return
-    }
-    let mid = (lo + hi) / 2
-    var left = 0
-    for i in lo..<mid { left += colours[i] }
-    let x = Hypergeometric.sample(population: size, successes: left, draws: draws, using: &generator)
-    split(colours, lo: lo, hi: mid, size: left, draws: x, into: counts, using: &generator)
-    split(colours, lo: mid, hi: hi, size: size - left, draws: draws - x, into: counts, using: &generator)
+    Urn(colours: Array(colours)).sample(draws: draws, into: counts, using: &generator)
   }
 
   /// One draw, returned as an array.

@@ -19,7 +19,8 @@ struct CVaRAuditCommand: ParsableCommand {
       """,
     version: "0.1.0",
     subcommands: [AuditCommand.self, TestCommand.self, PlanCommand.self, SimulateCommand.self, SQLCommand.self,
-                  MergeCommand.self, MonitorCommand.self, ActiveCommand.self, SimulateSequentialCommand.self]
+                  MergeCommand.self, MonitorCommand.self, ActiveCommand.self, SimulateSequentialCommand.self,
+                  TestStudyCommand.self]
   )
 
   /// Parses, validates and runs, mapping failures to exit codes: 0 for

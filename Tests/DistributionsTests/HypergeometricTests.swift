@@ -124,3 +124,74 @@ func chiSquareCritical(df: Int, upper p: Double) -> Double {
     #expect(statistic < chiSquareCritical(df: df, upper: 0.001))
   }
 }
+
+@Suite struct HypergeometricPopulationTests {
+  /// The mode used by the ratio-of-uniforms sampler is a true mode:
+  /// P(mode) ≥ P(mode ± 1), on both sides of the 2²⁵ switch to integer
+  /// arithmetic and where (s + 1)(K' + 1)/(N + 2) is an integer (two modes).
+  @Test func modeIsAMode() {
+    var generator = Xoshiro256StarStar(seed: 13)
+    var cases: [(Int, Int, Int)] = [(98, 49, 32), (10, 4, 1), (1 << 25, 1 << 24, 1 << 20), ((1 << 25) - 2, 7, 12)]
+    for _ in 0..<2000 {
+      let n = 2 + Int(generator.next(upperBound: UInt64(generator.next() % 2 == 0 ? 1000 : 200_000_000)))
+      cases.append((n, Int(generator.next(upperBound: UInt64(n + 1))), Int(generator.next(upperBound: UInt64(n + 1)))))
+    }
+    for (n, m, s) in cases {
+      let population = Hypergeometric.Population(size: n, successes: m)
+      let marked = min(m, n - m), drawn = min(s, n - s)
+      let mode = population.mode(draws: drawn)
+      // Exact, in 128-bit integers: P(k + 1)/P(k) = (K − k)(n − k)/((k + 1)(N − K − n + k + 1)).
+      func ratioAtMostOne(_ k: Int) -> Bool {
+        let (a, b) = ((marked - k).multipliedFullWidth(by: drawn - k), (k + 1).multipliedFullWidth(by: n - marked - drawn + k + 1))
+        return a.high < b.high || (a.high == b.high && a.low <= b.low)
+      }
+      #expect(mode >= 0 && mode <= min(marked, drawn), "N \(n), K \(m), n \(s)")
+      #expect(mode == min(marked, drawn) || ratioAtMostOne(mode), "N \(n), K \(m), n \(s): P(mode + 1) > P(mode)")
+      #expect(mode == 0 || !ratioAtMostOne(mode - 1) || {
+        // P(mode)/P(mode − 1) ≤ 1 is allowed only as a tie (two modes).
+        let k = mode - 1
+        let (a, b) = ((marked - k).multipliedFullWidth(by: drawn - k), (k + 1).multipliedFullWidth(by: n - marked - drawn + k + 1))
+        return a == b
+      }(), "N \(n), K \(m), n \(s): P(mode − 1) > P(mode)")
+    }
+  }
+
+  /// A prepared population draws the same law as the one-off sampler:
+  /// chi-square against the exact probabilities for several n from one
+  /// population, including one above 2²⁵ items.
+  @Test(arguments: [(1000, 300, [5, 40, 100, 700]), (50_000_000, 20_000_000, [12, 3_000, 40_000])])
+  func preparedPopulationMatchesTheLaw(population n: Int, successes m: Int, draws: [Int]) {
+    let population = Hypergeometric.Population(size: n, successes: m)
+    var generator = Xoshiro256StarStar(seed: 14)
+    for s in draws {
+      var observed: [Int: Int] = [:]
+      let replicates = 20_000
+      for _ in 0..<replicates { observed[population.sample(draws: s, using: &generator), default: 0] += 1 }
+      let support = Hypergeometric.support(population: n, successes: m, draws: s)
+      let probabilities = support.map { ($0, Hypergeometric.pmf($0, population: n, successes: m, draws: s)) }
+      let (statistic, df) = chiSquare(observed: observed, probabilities: probabilities, draws: replicates)
+      #expect(statistic < chiSquareCritical(df: max(df, 1), upper: 0.001), "n = \(s): χ² = \(statistic) on \(df) df")
+    }
+  }
+
+  /// An urn reused across draws keeps the margins and the joint law of two
+  /// colours in different halves (their sum is hypergeometric too).
+  @Test func urnDrawsKeepTheLaw() {
+    let colours = [3, 0, 1, 2, 250, 17, 40, 1, 90, 5, 2]
+    let urn = MultivariateHypergeometric.Urn(colours: colours)
+    let total = colours.reduce(0, +)
+    var generator = Xoshiro256StarStar(seed: 15)
+    var pair: [Int: Int] = [:]
+    let replicates = 20_000
+    for r in 0..<replicates {
+      let draws = r % 2 == 0 ? 150 : 0
+      let x = urn.sample(draws: draws, using: &generator)
+      #expect(x.reduce(0, +) == draws && zip(x, colours).allSatisfy { $0 >= 0 && $0 <= $1 })
+      if draws == 150 { pair[x[2] + x[8], default: 0] += 1 }
+    }
+    let support = Hypergeometric.support(population: total, successes: colours[2] + colours[8], draws: 150)
+    let probabilities = support.map { ($0, Hypergeometric.pmf($0, population: total, successes: colours[2] + colours[8], draws: 150)) }
+    let (statistic, df) = chiSquare(observed: pair, probabilities: probabilities, draws: replicates / 2)
+    #expect(statistic < chiSquareCritical(df: max(df, 1), upper: 0.001))
+  }
+}

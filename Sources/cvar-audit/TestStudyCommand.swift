@@ -1,0 +1,170 @@
+import ArgumentParser
+import CVaRInference
+import CVaRPlanning
+import Foundation
+
+/// How the study's group sizes are laid out.
+enum StudySizes: String, ExpressibleByArgument, CaseIterable {
+  /// m rows in every group.
+  case balanced
+  /// ⌈3m/g^1.1⌉ rows in group g, the last three groups of sizes 1, 2, 1.
+  case zipf
+
+  func sizes(groups k: Int, rowsPerGroup m: Int) -> [Int] {
+    switch self {
+    case .balanced: return .init(repeating: m, count: k)
+    case .zipf:
+      var sizes = (1...k).map { max(1, Int((3 * Double(m) / pow(Double($0), 1.1)).rounded(.up))) }
+      if k >= 4 { sizes[k - 1] = 1; sizes[k - 2] = 2; sizes[k - 3] = 1 }
+      return sizes
+    }
+  }
+}
+
+/// Hidden: the README's validity and power tables for `cvar-audit test`, run
+/// through the library (`RejectionStudy`) from per-group sizes, on all cores.
+struct TestStudyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "test-study",
+    abstract: "Rejection rates of `cvar-audit test` by seeded simulation (type I error, or power with --alternative).",
+    discussion: """
+      Without --alternative every group has error rate --rate (H0): one row per K × size layout. \
+      With --alternative, n = each of --samples rows are split evenly over the K groups and the \
+      rates are those of the alternative (CVaRPlanning.Alternative, uniform weights): one row per K × n. \
+      Each cell prints the rejection rate at δ and its Monte-Carlo standard error.
+      """,
+    shouldDisplay: false
+  )
+
+  @Option(help: ArgumentHelp("Numbers of groups K (≥ 2).", valueName: "K,..."))
+  var groups: String = "2,8"
+
+  @Option(help: ArgumentHelp("Size layouts under H0: balanced, zipf.", valueName: "layout,..."))
+  var sizes: String = "balanced,zipf"
+
+  @Option(name: .customLong("rows-per-group"), help: "m: rows per group (balanced), scale 3m of the Zipf sizes.")
+  var rowsPerGroup: Int = 20
+
+  @Option(help: "Error rate of every group under H0 (the base rate of an alternative).")
+  var rate: Double = 0.3
+
+  @Option(help: ArgumentHelp("Alternative for power: single, flat-tail, spread.", valueName: "name"))
+  var alternative: Alternative?
+
+  @Option(help: "ε of the alternative.")
+  var epsilon: Double = 0.1
+
+  @Option(help: ArgumentHelp("Total rows n for power (split evenly over the groups).", valueName: "n,..."))
+  var samples: String = ""
+
+  @Option(help: ArgumentHelp("Designs statistic/calibration (default: all five).", valueName: "s/c,..."))
+  var designs: String = "l2/permutation,max/permutation,cvar/permutation,l2/bound,cvar/tolerance"
+
+  @Option(help: "Replicates per cell (R).")
+  var replicates: Int = 2000
+
+  @Option(help: "Permutations per test (B); p = (1 + #{T_b ≥ T})/(B + 1) is exact for any B.")
+  var permutations: Int = 199
+
+  @Option(help: "Seed: the same seed gives the same numbers on any number of cores.")
+  var seed: UInt64 = 1
+
+  @Option(help: "CVaR level α.") var alpha: Double = 0.1
+  @Option(help: "Level δ.") var delta: Double = 0.05
+  @Option(help: "ε0 of the tolerance calibration.") var tolerance: Double = 0
+
+  var groupCounts: [Int] { columnList(groups).compactMap { Int($0) } }
+  var layouts: [StudySizes] { columnList(sizes).compactMap { StudySizes(argument: $0) } }
+  var sampleSizes: [Int] { columnList(samples).compactMap { Int($0) } }
+  var parsedDesigns: [RejectionStudy.Design] {
+    columnList(designs).compactMap { item in
+      let parts = item.split(separator: "/").map(String.init)
+      guard parts.count == 2, let s = TestStatistic(argument: parts[0]), let c = Calibration(argument: parts[1]) else { return nil }
+      return RejectionStudy.Design(s, c)
+    }
+  }
+
+  func validate() throws {
+    guard !groupCounts.isEmpty, groupCounts.count == columnList(groups).count, groupCounts.allSatisfy({ $0 >= 2 }) else {
+      throw ValidationError("--groups needs integers ≥ 2 (got '\(groups)')")
+    }
+    guard !layouts.isEmpty, layouts.count == columnList(sizes).count else {
+      throw ValidationError("--sizes takes balanced, zipf (got '\(sizes)')")
+    }
+    let designList = parsedDesigns
+    guard !designList.isEmpty, designList.count == columnList(designs).count else {
+      throw ValidationError("--designs takes statistic/calibration pairs such as l2/permutation (got '\(designs)')")
+    }
+    for d in designList {
+      switch d.calibration {
+      case .bound where d.statistic != .l2: throw ValidationError("--designs: the bound calibration exists for l2 only")
+      case .tolerance where d.statistic != .cvar: throw ValidationError("--designs: the tolerance calibration needs cvar")
+      default: break
+      }
+    }
+    guard rowsPerGroup >= 2 else { throw ValidationError("--rows-per-group must be at least 2") }
+    guard rate >= 0 && rate < 1 else { throw ValidationError("--rate must lie in [0, 1)") }
+    guard replicates >= 1, permutations >= 1 else { throw ValidationError("--replicates and --permutations must be ≥ 1") }
+    guard alpha > 0 && alpha < 1, delta > 0 && delta < 1 else { throw ValidationError("--alpha and --delta must lie in (0, 1)") }
+    if alternative != nil {
+      guard !sampleSizes.isEmpty, sampleSizes.count == columnList(samples).count else {
+        throw ValidationError("--alternative needs --samples n,... (total rows)")
+      }
+      guard epsilon > 0 else { throw ValidationError("--epsilon must be positive") }
+      for k in groupCounts where sampleSizes.contains(where: { $0 < 2 * k }) {
+        throw ValidationError("--samples: every n needs at least 2 rows per group (K = \(k))")
+      }
+    }
+  }
+
+  func run() throws {
+    let designList = parsedDesigns
+    let clock = ContinuousClock()
+    let started = clock.now
+    let header = alternative == nil ? "| K | sizes |" : "| K | n | n/K |"
+    emit("R = \(replicates) replicates per cell, B = \(permutations), δ = \(delta), α = \(alpha), seed \(seed); "
+          + (alternative.map { "alternative \($0) with base rate \(rate), ε = \(epsilon)" } ?? "H0: error rate \(rate) in every group"))
+    emit("")
+    emit(header + designList.map { " \($0) |" }.joined() + " seconds |")
+    emit("|" + String(repeating: "---|", count: (alternative == nil ? 2 : 3) + designList.count + 1))
+    for k in groupCounts {
+      var cells: [(label: String, sizes: [Int], rates: [Double])] = []
+      if let alternative {
+        let uniform = [Double](repeating: 1 / Double(k), count: k)
+        guard let rates = alternative.rates(base: rate, epsilon: epsilon, alpha: alpha, weights: uniform, shares: uniform) else {
+          throw CommandFailure(message: "ε = \(epsilon) is too large for base rate \(rate) with K = \(k)")
+        }
+        for n in sampleSizes {
+          let sizes = (0..<k).map { n / k + ($0 < n % k ? 1 : 0) }
+          cells.append(("\(n) | \(String(format: "%.1f", Double(n) / Double(k)))", sizes, rates))
+        }
+      } else {
+        for layout in layouts {
+          let sizes = layout.sizes(groups: k, rowsPerGroup: rowsPerGroup)
+          let small = sizes.filter { $0 <= 2 }.count
+          let label = layout == .balanced ? "balanced, \(rowsPerGroup) each"
+            : "zipf, \(sizes.reduce(0, +)) rows, \(small) of size ≤ 2"
+          cells.append((label, sizes, [Double](repeating: rate, count: k)))
+        }
+      }
+      for cell in cells {
+        let cellStart = clock.now
+        let study = RejectionStudy(sizes: cell.sizes, rates: cell.rates, designs: designList, alpha: alpha, delta: delta,
+                                   permutations: permutations, tolerance: tolerance)
+        let result = study.run(replicates: replicates, seed: seed &+ UInt64(k))
+        let rates = designList.indices.map { String(format: " %.4f ± %.4f |", result.rate($0), result.standardError($0)) }
+        let seconds = (clock.now - cellStart) / .seconds(1)
+        emit("| \(k) | \(cell.label) |" + rates.joined() + String(format: " %.0f |", seconds))
+      }
+    }
+    emit("")
+    emit(String(format: "total wall time %.0f s", (clock.now - started) / .seconds(1)))
+  }
+}
+
+/// A line to standard output, unbuffered (the study prints rows as they finish).
+private func emit(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+extension Alternative: ExpressibleByArgument {}
