@@ -173,9 +173,10 @@ public struct CountPermutationTest: Sendable {
                  "tests sharing permutations need the same sizes and counts")
     let urn = MultivariateHypergeometric.Urn(colours: tests[0].sizes)
     let total = tests[0].counts.reduce(0, +)
+    var workspace = urn.makeWorkspace()
     return run(tests, permutations: permutations) { b, row in
       var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(b) + 1)
-      urn.sample(draws: total, into: row, using: &generator)
+      urn.sample(draws: total, into: row, workspace: &workspace, using: &generator)
     }
   }
 
@@ -185,8 +186,9 @@ public struct CountPermutationTest: Sendable {
   public func pValue(permutations: Int, using generator: inout some RandomNumberGenerator) -> PermutationPValue {
     let urn = MultivariateHypergeometric.Urn(colours: sizes)
     let total = counts.reduce(0, +)
+    var workspace = urn.makeWorkspace()
     return Self.run([self], permutations: permutations) { _, row in
-      urn.sample(draws: total, into: row, using: &generator)
+      urn.sample(draws: total, into: row, workspace: &workspace, using: &generator)
     }[0]
   }
 

@@ -49,11 +49,19 @@ extension Hypergeometric {
       if m == n { return s }
       if s == n { return m }
       let drawn = min(s, n - s)
-      var x = drawn <= 15
+      let x = drawn <= 15
         ? Hypergeometric.inversion(population: n, successes: marked, draws: drawn, using: &generator)
         : ratioOfUniforms(draws: drawn, using: &generator)
-      if marked != m { x = drawn - x }
-      if drawn != s { x = m - x }
+      return restore(x, draws: s, drawn: drawn)
+    }
+
+    /// Undoes the symmetries: x drawn from H(N, K', n') with n' = min(n, N − n)
+    /// becomes the matching variate of H(N, K, n).
+    @inlinable @inline(__always)
+    func restore(_ x: Int, draws s: Int, drawn: Int) -> Int {
+      var x = x
+      if marked != successes { x = drawn - x }
+      if drawn != s { x = successes - x }
       return x
     }
 
@@ -72,37 +80,97 @@ extension Hypergeometric {
       return (size + 2).dividingFullWidth(product).quotient
     }
 
-    /// HRUA (see `Hypergeometric.ratioOfUniforms`) for n' ≤ N/2 draws.
+    /// HRUA (see `Hypergeometric.sample`) for n' ≤ N/2 draws.
     @inlinable
     func ratioOfUniforms(draws s: Int, using generator: inout some RandomNumberGenerator) -> Int {
+      let lf = LogFactorial.pointer, logarithms = LogarithmBounds.table
+      let hat = RatioOfUniforms(self, draws: s, table: lf)
+      while true {
+        let k = hat.trial(u: generator.nextOpenUnitDouble(), v: generator.nextUnitDouble(), table: lf, logarithms: logarithms)
+        if k >= 0 { return k }
+      }
+    }
+  }
+}
+
+extension Hypergeometric {
+  /// HRUA's hat for one draw of n' ≤ N/2 items from K' ≤ N/2 marked
+  /// (Stadlober 1989, as in numpy's generator):
+  ///
+  ///     a = n'K'/N + ½,  h = 2√(2/e)·√(Var + ½) + 3 − 2√(3/e),
+  ///     g = log m! + log (K' − m)! + log (n' − m)! + log (N − K' − n' + m)!   (m the mode)
+  ///
+  /// A trial maps uniforms u ∈ (0, 1), v ∈ [0, 1) to x = a + h(v − ½)/u and
+  /// accepts k = ⌊x⌋ when 0 ≤ x < min(n', K') + 1 and
+  /// 2 log u ≤ t = log P(k) − log P(mode), deciding all but about one trial
+  /// in 10⁶ by bounds on log u (`LogarithmBounds`) before the logarithm. The hat covers the whole support, so accepted values follow
+  /// the law exactly; independent trials are independent of one another, so
+  /// trials of several draws may be interleaved (`MultivariateHypergeometric.Urn`).
+  @usableFromInline struct RatioOfUniforms: Sendable {
+    @usableFromInline let a: Double, h: Double, g: Double, b: Double
+    @usableFromInline let drawn: Int, marked: Int, bad: Int
+
+    /// An unused hat (fills workspaces before use).
+    @inlinable
+    init() {
+      a = 0; h = 0; g = 0; b = 0; drawn = 0; marked = 0; bad = 0
+    }
+
+    /// - Precondition: 16 ≤ n' ≤ N/2 (not checked).
+    @inlinable @inline(__always)
+    init(_ population: Population, draws s: Int, table lf: UnsafePointer<Double>) {
       let d1 = 1.715_527_769_921_413_5   // 2·√(2/e)
       let d2 = 0.898_916_162_058_898_8   // 3 − 2·√(3/e)
-      let m = marked
-      let bad = size - m
-      let a = Double(s) * p + 0.5
-      let variance = Double(size - s) * Double(s) * varianceFactor
-      let h = d1 * (variance + 0.5).squareRoot() + d2
-      let mode = mode(draws: s)
-      let lf = LogFactorial.pointer
-      let b = Double(min(s, m) + 1)
+      let m = population.marked
+      drawn = s
+      marked = m
+      bad = population.size - m
+      a = Double(s) * population.p + 0.5
+      let variance = Double(population.size - s) * Double(s) * population.varianceFactor
+      h = d1 * (variance + 0.5).squareRoot() + d2
+      b = Double(min(s, m) + 1)
+      let mode = population.mode(draws: s)
+      // Every index is at most max(K', N − K') = N − K'.
+      g = LogFactorial.lookup(mode, table: lf) + LogFactorial.lookup(m - mode, table: lf)
+        + LogFactorial.lookup(s - mode, table: lf) + LogFactorial.lookup(bad - s + mode, table: lf)
+    }
+
+    /// One trial: the accepted value, or −1 for a rejection.
+    ///
+    /// - Complexity: O(1); a logarithm only when t falls within the bracket of `LogarithmBounds`.
+    @inlinable @inline(__always)
+    func trial(u: Double, v: Double, table lf: UnsafePointer<Double>, logarithms: UnsafePointer<Double>) -> Int {
+      decide(point(u: u, v: v), u: u, table: lf, logarithms: logarithms)
+    }
+
+    /// The proposal x = a + h(v − ½)/u of a trial.
+    @inlinable @inline(__always)
+    func point(u: Double, v: Double) -> Double {
+      a + h * (v - 0.5) / u
+    }
+
+    /// The decision on the proposal x = `point(u:v:)`: ⌊x⌋ if accepted, −1 if not.
+    ///
+    /// 2 log u ≤ t is decided by the bounds of `LogarithmBounds` (no branch
+    /// to mispredict) and by `log` only when t lies between them.
+    @inlinable @inline(__always)
+    func decide(_ x: Double, u: Double, table lf: UnsafePointer<Double>, logarithms: UnsafePointer<Double>) -> Int {
+      // Flags as 0/1 integers, so that the (unpredictable) outcome of a trial
+      // costs no branch; only the rare undecided case branches.
+      let inside = (x >= 0 ? 1 : 0) & (x < b ? 1 : 0)
+      let k = Int(inside != 0 ? x : 0)
       // log k! + log (K' − k)! + log (n' − k)! + log (N − K' − n' + k)!: −log P(k) up to a constant.
-      @inline(__always) func loop(_ logFactorial: (Int) -> Double) -> Int {
-        let g = logFactorial(mode) + logFactorial(m - mode) + logFactorial(s - mode) + logFactorial(bad - s + mode)
-        while true {
-          let u = generator.nextOpenUnitDouble()
-          let v = generator.nextUnitDouble()
-          let x = a + h * (v - 0.5) / u
-          if x < 0 || x >= b { continue }
-          let k = Int(x)
-          let t = g - (logFactorial(k) + logFactorial(m - k) + logFactorial(s - k) + logFactorial(bad - s + k))
-          if u * (4 - u) - 3 <= t { return k }   // squeeze: 2 log u ≤ u(4 − u) − 3
-          if u * (u - t) >= 1 { continue }        // squeeze: u − 1/u ≤ 2 log u
-          if 2 * Double.log(u) <= t { return k }
-        }
-      }
-      // Every index is at most max(K', N − K') = N − K': within the table when that is.
-      if bad < LogFactorial.tableSize { return loop { lf[$0] } }
-      return loop { LogFactorial.lookup($0, table: lf) }
+      // Every index is at most max(K', N − K') = N − K', read straight from the table when it is there.
+      let sum = bad < LogFactorial.tableSize
+        ? lf[k] + lf[marked &- k] + lf[drawn &- k] + lf[bad &- drawn &+ k]
+        : LogFactorial.lookup(k, table: lf) + LogFactorial.lookup(marked - k, table: lf)
+          + LogFactorial.lookup(drawn - k, table: lf) + LogFactorial.lookup(bad - drawn + k, table: lf)
+      let t = g - sum
+      let (lower, upper) = LogarithmBounds.bounds(u, table: logarithms)
+      var accept = inside & (2 * upper <= t ? 1 : 0)
+      let reject = (1 - inside) | (2 * lower > t ? 1 : 0)
+      if accept | reject == 0 { accept = 2 * Double.log(u) <= t ? 1 : 0 }
+      return k | (accept &- 1)    // k if accepted, −1 if not
     }
   }
 }

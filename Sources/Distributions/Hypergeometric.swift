@@ -126,7 +126,7 @@ public enum Hypergeometric {
   /// - otherwise: ratio-of-uniforms rejection (HRUA, Stadlober 1989, as in
   ///   numpy's generator) with hat centre a = n'K'/N + ½, width
   ///   h = 1.7155·√(Var + ½) + 0.8989 and the exact acceptance test
-  ///   2 log U ≤ log P(⌊X⌋) − log P(mode), with its two squeezes. The hat
+  ///   2 log U ≤ log P(⌊X⌋) − log P(mode), decided by bounds on log U. The hat
   ///   covers the whole support (no tail truncation), so the law is exact.
   ///
   /// Many draws from one population with varying n: `Hypergeometric.Population`.

@@ -159,7 +159,8 @@ func chiSquareCritical(df: Int, upper p: Double) -> Double {
   /// A prepared population draws the same law as the one-off sampler:
   /// chi-square against the exact probabilities for several n from one
   /// population, including one above 2²⁵ items.
-  @Test(arguments: [(1000, 300, [5, 40, 100, 700]), (50_000_000, 20_000_000, [12, 3_000, 40_000])])
+  @Test(arguments: [(1000, 300, [5, 40, 100, 700]), (1000, 800, [30, 600, 985]),
+                    (50_000_000, 20_000_000, [12, 3_000, 40_000])])
   func preparedPopulationMatchesTheLaw(population n: Int, successes m: Int, draws: [Int]) {
     let population = Hypergeometric.Population(size: n, successes: m)
     var generator = Xoshiro256StarStar(seed: 14)
@@ -193,5 +194,45 @@ func chiSquareCritical(df: Int, upper p: Double) -> Double {
     let probabilities = support.map { ($0, Hypergeometric.pmf($0, population: total, successes: colours[2] + colours[8], draws: 150)) }
     let (statistic, df) = chiSquare(observed: pair, probabilities: probabilities, draws: replicates / 2)
     #expect(statistic < chiSquareCritical(df: max(df, 1), upper: 0.001))
+  }
+
+  /// A large urn drawn level by level with one reused workspace: every
+  /// split kind (empty blocks, full blocks, inversion for few draws, ratio of
+  /// uniforms, blocks of more than 2²⁰ items read through Stirling's series)
+  /// keeps the law. Checked on single colours in different subtrees (their
+  /// margins are hypergeometric) and on a pair across the root (its sum is).
+  @Test(arguments: [
+    ([0, 1, 2, 500, 480, 3, 0, 250, 260, 10, 700, 1, 90, 90, 400, 33, 0, 64, 128, 5, 300, 299, 2, 7, 1000, 12, 45, 46, 0, 81, 150, 9], [40, 700, 3_000]),
+    ([400_000, 350_000, 300_000, 500_000, 20, 1_000, 250_000, 333_333], [12, 900_000, 1_700_000]),
+  ])
+  func largeUrnKeepsTheLaw(colours: [Int], draws: [Int]) {
+    let urn = MultivariateHypergeometric.Urn(colours: colours)
+    var workspace = urn.makeWorkspace()
+    let total = colours.reduce(0, +)
+    var generator = Xoshiro256StarStar(seed: 16)
+    let watched = [3, colours.count / 2 + 1, colours.count - 1]
+    let replicates = 10_000
+    var counts = [Int](repeating: 0, count: colours.count)
+    for d in draws {
+      var margins = [[Int: Int]](repeating: [:], count: watched.count)
+      var pair: [Int: Int] = [:]
+      for _ in 0..<replicates {
+        counts.withUnsafeMutableBufferPointer { urn.sample(draws: d, into: $0, workspace: &workspace, using: &generator) }
+        #expect(counts.reduce(0, +) == d && zip(counts, colours).allSatisfy { $0 >= 0 && $0 <= $1 })
+        for (w, c) in watched.enumerated() { margins[w][counts[c], default: 0] += 1 }
+        pair[counts[1] + counts[colours.count - 2], default: 0] += 1
+      }
+      for (w, c) in watched.enumerated() {
+        let probabilities = Hypergeometric.support(population: total, successes: colours[c], draws: d)
+          .map { ($0, Hypergeometric.pmf($0, population: total, successes: colours[c], draws: d)) }
+        let (statistic, df) = chiSquare(observed: margins[w], probabilities: probabilities, draws: replicates)
+        #expect(statistic < chiSquareCritical(df: max(df, 1), upper: 0.001), "colour \(c), draws \(d): χ² = \(statistic) on \(df) df")
+      }
+      let marked = colours[1] + colours[colours.count - 2]
+      let probabilities = Hypergeometric.support(population: total, successes: marked, draws: d)
+        .map { ($0, Hypergeometric.pmf($0, population: total, successes: marked, draws: d)) }
+      let (statistic, df) = chiSquare(observed: pair, probabilities: probabilities, draws: replicates)
+      #expect(statistic < chiSquareCritical(df: max(df, 1), upper: 0.001), "pair, draws \(d): χ² = \(statistic) on \(df) df")
+    }
   }
 }
