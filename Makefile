@@ -52,6 +52,7 @@ test: test-deps e2e-deps
 	$(SWIFT) test
 	$(PYTHON) -m pytest Tests/EndToEnd -q -rs -p no:cacheprovider
 	$(SWIFT) build -c release --package-path Benchmarks
+	@$(MAKE) --no-print-directory notebooks-test
 
 # Only the end-to-end tests against DuckDB and Spark (after a build).
 test-e2e: e2e-deps
@@ -78,6 +79,23 @@ compare: deps
 	@$(PYTHON) -c "import numpy, pandas, fairlearn, threadpoolctl" 2>/dev/null || \
 	  $(PYTHON) -m pip install -r Benchmarks/compare/requirements.txt
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PYTHON) Benchmarks/compare/compare.py $(COMPARE_ARGS)
+
+# Notebooks (Notebooks/): pinned Python packages, installed only when missing.
+.PHONY: notebook-deps notebooks-test notebooks
+NOTEBOOK_PYTHON ?= $(PYTHON)
+NOTEBOOK_BIN ?= .build/debug/cvar-audit
+notebook-deps:
+	@$(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --check-requirements 2>/dev/null || \
+	  $(NOTEBOOK_PYTHON) -m pip install -q --disable-pip-version-check -r Notebooks/requirements.txt
+
+# Run every notebook from a clean kernel on temporary copies (quick mode: fewer replicates in the
+# long simulations), against the executable that `make test` has built; a cell error fails.
+notebooks-test: notebook-deps
+	CVAR_NOTEBOOK_QUICK=1 CVAR_AUDIT_BIN=$(NOTEBOOK_BIN) $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py
+
+# Re-execute the notebooks in full and store their outputs (to commit them).
+notebooks: notebook-deps release
+	CVAR_AUDIT_BIN=.build/release/cvar-audit $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --in-place
 
 clean:
 	rm -rf .build Benchmarks/.build .build-compare

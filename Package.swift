@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "CVaRPlanning", targets: ["CVaRPlanning"]),
     .library(name: "CVaRInference", targets: ["CVaRInference"]),
+    .library(name: "CVaRSequential", targets: ["CVaRSequential"]),
     .executable(name: "cvar-audit", targets: ["cvar-audit"]),
   ],
   dependencies: [
@@ -50,6 +51,14 @@ let package = Package(
     // tolerance calibrations, per-group exact p-values, joint metric tests.
     .target(name: "CVaRInference", dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra"]),
 
+    // Anytime-valid sequential testing (confidence sequences, the sequential
+    // L2 test) and the samplers that choose which group to observe next.
+    .target(
+      name: "CVaRSequential",
+      dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra",
+                     .product(name: "RealModule", package: "swift-numerics")]
+    ),
+
     // MARK: - Command-line tool
     .executableTarget(
       name: "cvar-audit",
@@ -57,6 +66,8 @@ let package = Package(
         "CVaRAudit",
         "CVaRPlanning",
         "CVaRInference",
+        "CVaRSequential",
+        "Distributions",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -68,6 +79,7 @@ let package = Package(
     .testTarget(name: "CVaRAuditTests", dependencies: ["CVaRAudit", "FixtureSupport"]),
     .testTarget(name: "CVaRPlanningTests", dependencies: ["CVaRPlanning", "CVaRAudit", "Distributions", "FixtureSupport"]),
     .testTarget(name: "CVaRInferenceTests", dependencies: ["CVaRInference", "FixtureSupport"]),
+    .testTarget(name: "CVaRSequentialTests", dependencies: ["CVaRSequential", "CVaRAudit", "Distributions", "FixtureSupport"]),
     .testTarget(name: "CLITests", dependencies: ["FixtureSupport"]),
   ]
 )

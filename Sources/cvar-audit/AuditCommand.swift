@@ -100,12 +100,7 @@ struct AuditCommand: ParsableCommand {
       throw CommandFailure(message: "\(input.inputName): \(error)")
     }
     if let report {
-      let html = HTMLReport.render(result, inputName: input.inputName)
-      do {
-        try html.write(toFile: report, atomically: true, encoding: .utf8)
-      } catch {
-        throw CommandFailure(message: "\(report): cannot write the report: \(error.localizedDescription)")
-      }
+      try HTMLReport.write(HTMLReport.render(result, inputName: input.inputName), to: report)
     }
     let output: String
     switch format {

@@ -18,7 +18,8 @@ struct CVaRAuditCommand: ParsableCommand {
       Run a subcommand with no --input to use the embedded COMPAS data.
       """,
     version: "0.1.0",
-    subcommands: [AuditCommand.self, TestCommand.self, PlanCommand.self, SimulateCommand.self, SQLCommand.self, MergeCommand.self]
+    subcommands: [AuditCommand.self, TestCommand.self, PlanCommand.self, SimulateCommand.self, SQLCommand.self,
+                  MergeCommand.self, MonitorCommand.self, ActiveCommand.self, SimulateSequentialCommand.self]
   )
 
   /// Parses, validates and runs, mapping failures to exit codes: 0 for

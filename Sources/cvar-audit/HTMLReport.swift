@@ -4,10 +4,47 @@ import Foundation
 /// A self-contained HTML audit report: inline SVG, inline CSS, no scripts and
 /// no network, so it opens anywhere and can be archived as one file.
 enum HTMLReport {
-  /// An extra titled section (e.g. a test result) as label/value rows.
+  /// An extra titled section (e.g. a test result): label/value rows, or a
+  /// table with a header when `columns` is set. Rows in `highlighted` are
+  /// drawn in red (e.g. groups whose adjusted p-value is at most δ).
   struct Section {
     var title: String
-    var rows: [(String, String)]
+    var id: String? = nil
+    var note: String? = nil
+    var columns: [String]? = nil
+    var rows: [[String]]
+    var highlighted: Set<Int> = []
+
+    init(title: String, rows: [(String, String)]) {
+      self.title = title
+      self.rows = rows.map { [$0.0, $0.1] }
+    }
+
+    init(title: String, id: String, note: String? = nil, columns: [String]? = nil, rows: [[String]],
+         highlighted: Set<Int> = []) {
+      self.title = title
+      self.id = id
+      self.note = note
+      self.columns = columns
+      self.rows = rows
+      self.highlighted = highlighted
+    }
+
+    /// The section as HTML: a heading, an optional note, and a table.
+    func html() -> String {
+      var out = "<h2>\(escape(title))</h2>\n"
+      if let note { out += "<p class=\"note\">\(escape(note))</p>\n" }
+      let idAttribute = id.map { " id=\"\(escape($0))\"" } ?? ""
+      out += "<table class=\"\(columns == nil ? "summary" : "grid")\"\(idAttribute)>\n"
+      if let columns {
+        out += "<tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+      }
+      for (i, row) in rows.enumerated() {
+        out += highlighted.contains(i) ? "<tr class=\"flagged\">" : "<tr>"
+        out += row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
+      }
+      return out + "</table>\n"
+    }
   }
 
   /// At most this many groups are drawn in the forest plot (the worst by
@@ -36,6 +73,15 @@ enum HTMLReport {
     return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
   }
 
+  /// Writes a rendered report, or fails with the path and the reason.
+  static func write(_ html: String, to path: String) throws {
+    do {
+      try html.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+      throw CommandFailure(message: "\(path): cannot write the report: \(error.localizedDescription)")
+    }
+  }
+
   static func render(_ r: AuditResult, inputName: String, sections: [Section] = []) -> String {
     let c = r.configuration
     let s = r.summary
@@ -48,6 +94,10 @@ enum HTMLReport {
       h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
       table.summary td { padding: 2px 14px 2px 0; } table.summary td:first-child { color: #555; }
       .note { color: #666; font-size: 0.9em; }
+      table.grid { border-collapse: collapse; font-size: 0.9em; }
+      table.grid th { text-align: left; border-bottom: 1px solid #aaa; padding: 2px 12px 2px 0; }
+      table.grid td { padding: 1px 12px 1px 0; font-variant-numeric: tabular-nums; }
+      tr.flagged td { color: #c0392b; }
       svg text { font-family: Helvetica, Arial, sans-serif; }
       </style></head><body>
       <h1>CVaR audit of the \(escape(AuditRendering.metricName(c.metric))) across \(escape(r.attributes.joined(separator: " × ")))</h1>
@@ -72,11 +122,7 @@ enum HTMLReport {
     ]
     for (label, value) in rows { html += "<tr><td>\(label)</td><td>\(value)</td></tr>\n" }
     html += "</table>\n"
-    for section in sections {
-      html += "<h2>\(escape(section.title))</h2>\n<table class=\"summary\">\n"
-      for (label, value) in section.rows { html += "<tr><td>\(escape(label))</td><td>\(escape(value))</td></tr>\n" }
-      html += "</table>\n"
-    }
+    for section in sections { html += section.html() }
     html += "<h2>Group disparities</h2>\n"
     html += "<p class=\"note\">Each line: the group's \(level)% \(escape(c.intervalMethod.rawValue)) interval for its rate, minus the reference rate; the dot is the estimate. Red: the groups that make up the CVaR tail. Dashed: the CVaR.</p>\n"
     html += forestPlot(r)

@@ -50,6 +50,9 @@ struct TestCommand: ParsableCommand {
   @Option(help: "Output: table or json.")
   var format: TestOutputFormat = .table
 
+  @Option(help: ArgumentHelp("Also write a self-contained HTML report (the audit's summary and plots, the test result, tail groups, per-group adjusted p-values) to this file.", valueName: "file.html"))
+  var report: String?
+
   @Flag(help: ArgumentHelp("Print the time spent reading and testing to standard error (for benchmarks).", visibility: .hidden))
   var timing = false
 
@@ -146,6 +149,11 @@ struct TestCommand: ParsableCommand {
     if timing {
       let read = loaded - started, tested = clock.now - loaded
       StandardError.write("timing: read and aggregate \(read), test (audit + calibration + per-group p-values) \(tested)\n")
+    }
+    if let report {
+      // Several metrics: every test is listed; the plots show the first metric's audit.
+      try HTMLReport.write(HTMLReport.render(results[0].audit, inputName: input.inputName,
+                                             sections: TestReport.sections(results, joint: joint)), to: report)
     }
     let output: String
     switch format {

@@ -1,0 +1,130 @@
+import CVaRAudit
+import Distributions
+
+/// How the next group to observe is chosen.
+public enum SamplerKind: String, CaseIterable, Hashable, Sendable, Codable {
+  /// From the population shares p: what an i.i.d. stream of rows gives.
+  case iid
+  /// From π ∝ w^{2/3} (`SampleAllocation.stratified`), the allocation that
+  /// minimises the null spread of T_L2 (METHOD.md section 9).
+  case stratified
+  /// Draw a group from w, take `rowsPerGroup` rows from it, draw the next
+  /// group, … (METHOD.md section 9): the non-i.i.d. scheme whose L2 sample
+  /// complexity does not grow with K.
+  case twoStage = "two-stage"
+  /// Spend samples on groups whose disparity interval still straddles the
+  /// current tail threshold τ (VaR_α of the interval midpoints, refreshed
+  /// every max(64, K) draws); a share `exploration` of draws follows the
+  /// stratified allocation.
+  case adaptive
+
+  /// Whether the choice of the next group depends on the observed losses
+  /// (the sequential L2 test's calibration needs it not to).
+  public var isDataDependent: Bool { self == .adaptive }
+}
+
+/// A seeded chooser of the next group, for an auditor who decides which label
+/// to buy next. Every choice is predictable (depends only on the past), so the
+/// confidence sequences stay valid whatever the sampler.
+///
+/// Without replacement (a finite pool), call `exhaust(_:)` when a group has no
+/// row left; the sampler then never returns it again.
+public struct GroupSampler: Sendable {
+  public let kind: SamplerKind
+  /// Rows taken from each drawn group by `two-stage`.
+  public let rowsPerGroup: Int
+  /// Share of `adaptive` draws that follow the stratified allocation.
+  public let exploration: Double
+  private var generator: Xoshiro256StarStar
+  private var baseShares: [Double]
+  private var base: Categorical?
+  private var available: [Bool]
+  private let weights: [Double]
+  // two-stage
+  private var currentGroup = -1
+  private var remainingInGroup = 0
+  // adaptive
+  private var candidates: [Int] = []
+  private var candidateTable: Categorical?
+  private var nextRefresh = 0
+  private let refreshInterval: Int
+
+  /// - Parameters:
+  ///   - populationShares: p, for `iid` (and the shares of a pool).
+  ///   - weights: w, for `stratified`, `two-stage` and `adaptive`.
+  /// - Precondition: one share and one weight per group, each with a positive sum.
+  /// - Complexity: O(K).
+  public init(kind: SamplerKind, populationShares: [Double], weights: [Double], seed: UInt64,
+              rowsPerGroup: Int = 64, exploration: Double = 0.2) {
+    precondition(populationShares.count == weights.count, "one share and one weight per group")
+    precondition(rowsPerGroup >= 2, "two-stage takes at least two rows per group")
+    precondition(exploration > 0 && exploration <= 1, "exploration must lie in (0, 1]")
+    self.kind = kind
+    self.rowsPerGroup = rowsPerGroup
+    self.exploration = exploration
+    self.weights = weights
+    generator = Xoshiro256StarStar(seed: seed, stream: 0x5A3D)
+    switch kind {
+    case .iid: baseShares = populationShares
+    case .stratified, .adaptive: baseShares = SampleAllocation.stratified(weights)
+    case .twoStage: baseShares = weights
+    }
+    available = Array(repeating: true, count: weights.count)
+    base = Categorical(weights: baseShares)
+    refreshInterval = max(64, weights.count)
+  }
+
+  /// Marks group g as having no rows left.
+  ///
+  /// - Complexity: O(K) (the alias table is rebuilt).
+  public mutating func exhaust(_ g: Int) {
+    guard available[g] else { return }
+    available[g] = false
+    baseShares[g] = 0
+    base = baseShares.contains(where: { $0 > 0 }) ? Categorical(weights: baseShares) : nil
+    if g == currentGroup { remainingInGroup = 0 }
+    if candidates.contains(g) { nextRefresh = 0 }
+  }
+
+  /// The next group to observe, or nil when every group with a positive share
+  /// is exhausted.
+  ///
+  /// - Complexity: O(1) for `iid`, `stratified`, `two-stage`; O(1) amortized
+  ///   plus O(K log K) every max(64, K) draws for `adaptive`.
+  public mutating func next(tester: SequentialTester) -> Int? {
+    guard let base else { return nil }
+    switch kind {
+    case .iid, .stratified:
+      return base.sample(using: &generator)
+    case .twoStage:
+      if remainingInGroup == 0 {
+        currentGroup = base.sample(using: &generator)
+        remainingInGroup = rowsPerGroup
+      }
+      remainingInGroup -= 1
+      return currentGroup
+    case .adaptive:
+      if tester.observations >= nextRefresh { refreshCandidates(tester) }
+      if let table = candidateTable, generator.nextUnitDouble() >= exploration {
+        return candidates[table.sample(using: &generator)]
+      }
+      return base.sample(using: &generator)
+    }
+  }
+
+  /// The groups whose disparity interval [Δ^lo, Δ^hi] contains τ, the VaR_α
+  /// of the intervals' midpoints; drawn with probability ∝ w_g^{2/3}.
+  private mutating func refreshCandidates(_ tester: SequentialTester) {
+    nextRefresh = tester.observations + refreshInterval
+    let k = weights.count
+    var point = [Double](repeating: 0, count: k)
+    var intervals = [ConfidenceInterval](repeating: ConfidenceInterval(lower: 0, upper: 0), count: k)
+    for g in 0..<k {
+      intervals[g] = tester.disparityInterval(g)
+      point[g] = 0.5 * (intervals[g].lower + intervals[g].upper)
+    }
+    let tau = CVaR.tail(of: point, weights: weights, alpha: tester.configuration.alpha).valueAtRisk
+    candidates = (0..<k).filter { available[$0] && weights[$0] > 0 && intervals[$0].contains(tau) }
+    candidateTable = candidates.isEmpty ? nil : Categorical(weights: candidates.map { baseShares[$0] })
+  }
+}

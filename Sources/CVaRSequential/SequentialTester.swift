@@ -1,0 +1,328 @@
+import CVaRAudit
+
+/// What the sequential tester says after an observation.
+public enum SequentialDecision: String, Hashable, Sendable, Codable, CaseIterable {
+  /// No conclusion yet.
+  case `continue`
+  /// A violation: the CVaR lower confidence bound exceeds ε0, or the
+  /// sequential L2 test rejected the null of no disparity.
+  case violation
+  /// Certified within tolerance: the CVaR upper confidence bound is below ε0.
+  case withinTolerance
+  /// The observation budget is spent without a conclusion.
+  case budgetExhausted
+}
+
+/// Which bound produced a decision.
+public enum DecisionReason: String, Hashable, Sendable, Codable {
+  case cvarLowerBound, cvarUpperBound, l2Test, budget
+}
+
+/// The reference μ_ref of a sequential audit.
+public enum SequentialReference: Hashable, Sendable, Codable {
+  /// The mean of all observations, with its own confidence sequence (one of
+  /// the K + 1 in the union bound). It is the population mean when rows
+  /// arrive in population order (`monitor`, the `iid` sampler); with another
+  /// sampler it is the mean of the sampled mixture. Under the null of no
+  /// disparity every choice coincides.
+  case pooled
+  /// A known value, without error.
+  case value(Double)
+  /// The population mean Σ_g p_g μ_g for known shares p (e.g. a pool's group
+  /// sizes), bounded by [Σ p_g L_g, Σ p_g U_g] from the group sequences: no
+  /// sequence of its own, and valid whatever the sampler.
+  case population([Double])
+}
+
+/// The fixed settings of a sequential audit. A saved state is only restored
+/// into a tester with an equal configuration.
+public struct SequentialConfiguration: Hashable, Sendable, Codable {
+  /// Group keys (attribute values), declared up front; K = keys.count.
+  public var groupKeys: [[String]]
+  /// Weights w over the groups (normalised to sum to 1).
+  public var weights: [Double]
+  /// CVaR level α ∈ (0, 1].
+  public var alpha: Double
+  /// The tolerance ε0.
+  public var tolerance: Double
+  /// The total error probability δ ∈ (0, 1).
+  public var delta: Double
+  public var disparity: DisparityKind
+  public var reference: SequentialReference
+  /// The first look n₀ of the sequential L2 test, or nil for no L2 test.
+  public var l2FirstLook: Int?
+  /// Stop with `budgetExhausted` after this many observations (nil: never).
+  public var budget: Int?
+  /// A free-form label of the data (metric, columns) checked on restore.
+  public var label: String
+
+  public init(groupKeys: [[String]], weights: [Double], alpha: Double, tolerance: Double, delta: Double,
+              disparity: DisparityKind = .oneSided, reference: SequentialReference = .pooled,
+              l2FirstLook: Int? = nil, budget: Int? = nil, label: String = "") {
+    precondition(!groupKeys.isEmpty, "at least one group")
+    precondition(weights.count == groupKeys.count, "one weight per group")
+    precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite } && weights.reduce(0, +) > 0,
+                 "weights must be finite, non-negative, with a positive sum")
+    precondition(alpha > 0 && alpha <= 1, "alpha must lie in (0, 1]")
+    precondition(delta > 0 && delta < 1, "delta must lie in (0, 1)")
+    precondition(tolerance.isFinite, "the tolerance must be finite")
+    precondition(budget.map { $0 > 0 } ?? true, "the budget must be positive")
+    precondition(l2FirstLook.map { $0 >= 2 } ?? true, "the first L2 look needs two observations")
+    if case .value(let v) = reference { precondition((0...1).contains(v), "a reference value lies in [0, 1]") }
+    if case .population(let p) = reference {
+      precondition(p.count == groupKeys.count && p.allSatisfy { $0 >= 0 } && p.reduce(0, +) > 0,
+                   "one non-negative population share per group")
+    }
+    let total = weights.reduce(0, +)
+    self.groupKeys = groupKeys
+    self.weights = weights.map { $0 / total }
+    self.alpha = alpha
+    self.tolerance = tolerance
+    self.delta = delta
+    self.disparity = disparity
+    self.reference = reference
+    self.l2FirstLook = l2FirstLook
+    self.budget = budget
+    self.label = label
+  }
+
+  public var groupCount: Int { groupKeys.count }
+
+  /// How δ is split (union bound): with the L2 test, δ/2 for the confidence
+  /// sequences and δ/2 for the L2 test; without it, all of δ for the
+  /// sequences. The sequences' share is divided equally among the K groups
+  /// and, for a pooled reference, the reference: δ_CS/(K + 1) each (δ_CS/K
+  /// for a known or population reference).
+  public var confidenceSequenceLevel: Double {
+    let share = l2FirstLook == nil ? delta : delta / 2
+    let count = groupCount + (reference == .pooled ? 1 : 0)
+    return share / Double(count)
+  }
+
+  /// δ_L2 (0 without the L2 test).
+  public var l2Level: Double { l2FirstLook == nil ? 0 : delta / 2 }
+}
+
+/// The CVaR of the disparities with its anytime-valid interval, at one time.
+public struct SequentialSnapshot: Hashable, Sendable, Codable {
+  public var observations: Int
+  /// CVaR_α^w of the point disparities (unobserved groups left out by giving
+  /// them weight 0; NaN when no group is observed).
+  public var cvar: Double
+  /// [CVaR(Δ^lo), CVaR(Δ^hi)]: covers CVaR_α^w(Δ) at every time at once
+  /// with probability ≥ 1 − δ_CS (the sequences' share of δ).
+  public var cvarInterval: ConfidenceInterval
+  public var referenceInterval: ConfidenceInterval
+  /// Groups in the tail of the upper bounds (positive dual weight), largest first.
+  public var tailGroups: [Int]
+  /// The VaR (tail threshold) of the point disparities.
+  public var tailThreshold: Double
+}
+
+/// The anytime-valid sequential CVaR tester (METHOD.md section 10).
+///
+/// Feed it observations (group, loss ∈ [0, 1]) one at a time; after each it
+/// says `continue`, `violation`, `withinTolerance` or `budgetExhausted`. The
+/// first decision other than `continue` is kept (`decision`,
+/// `decisionObservation`); further observations still update the bounds, and
+/// `violationEverDeclared` records whether a violation was declared at any
+/// time (what a validity simulation counts).
+///
+/// Guarantee: each group mean has an empirical-Bernstein confidence sequence
+/// (`EmpiricalBernsteinSequence`) at level δ_CS/(K+1), and so does the pooled
+/// reference; with probability ≥ 1 − δ_CS all of them hold at all times.
+/// Then Δ_g ∈ [Δ^lo_g, Δ^hi_g] (`DisparityKind.disparityRange`) for every g,
+/// and as CVaR is non-decreasing in each coordinate,
+/// CVaR(Δ^lo) ≤ CVaR(Δ) ≤ CVaR(Δ^hi) at all times. So under CVaR ≤ ε0 a
+/// violation through the CVaR bound happens with probability ≤ δ_CS, and
+/// under no disparity through either route with probability ≤ δ.
+///
+/// Cost per observation: O(1) amortized, with an exact decision after every
+/// observation. Computing CVaR(Δ^lo) and CVaR(Δ^hi) costs O(K log K), so it is
+/// not done every time. The running-intersection bounds are monotone, so
+/// CVaR(Δ^lo) never decreases and CVaR(Δ^hi) never increases; and changing one
+/// coordinate by d changes a CVaR by at most min(w_g/α, 1)·|d| (dual form,
+/// λ_g ≤ w_g/α), while moving the reference bounds by d moves every Δ bound,
+/// hence the CVaR, by at most d. Since the last exact computation (values
+/// C_lo, C_hi) the tester accumulates the slack s = Σ min(w_g/α,1)·(change of
+/// group g's bounds) + (change of the reference bounds), so that
+///
+///     C_lo ≤ CVaR(Δ^lo)_now ≤ C_lo + s,     C_hi − s ≤ CVaR(Δ^hi)_now ≤ C_hi.
+///
+/// If C_lo + s ≤ ε0 < C_hi − s neither stopping rule can hold now and the
+/// answer is exactly `continue`; otherwise the tester recomputes both CVaRs
+/// exactly and decides on them. Recomputations happen when the bounds come
+/// near ε0 (in the worst case, hovering at ε0, on every observation).
+public struct SequentialTester: Sendable, Codable {
+  public let configuration: SequentialConfiguration
+  /// Per-group confidence sequences.
+  public private(set) var groups: [EmpiricalBernsteinSequence]
+  /// Per-group sufficient statistics (n, S, Q).
+  public private(set) var statistics: [SufficientStatistics]
+  /// The pooled reference's confidence sequence (nil for a known reference).
+  public private(set) var referenceSequence: EmpiricalBernsteinSequence?
+  public private(set) var l2Test: SequentialL2Test?
+  public private(set) var observations = 0
+  public private(set) var decision: SequentialDecision = .continue
+  public private(set) var reason: DecisionReason?
+  /// The observation count at which `decision` was reached.
+  public private(set) var decisionObservation: Int?
+  /// Whether a violation was declared at any time (also after another decision).
+  public private(set) var violationEverDeclared = false
+  /// Exact CVaR recomputations so far (for the cost analysis).
+  public private(set) var exactEvaluations = 0
+  /// For a population reference: normalised shares and Σ p_g L_g, Σ p_g U_g.
+  private var populationShares: [Double] = []
+  private var populationBounds = ConfidenceInterval(lower: 0, upper: 1)
+
+  // The last exact computation and the slack since.
+  private var lowerAtEvaluation = -Double.infinity
+  private var upperAtEvaluation = Double.infinity
+  private var referenceAtEvaluation = ConfidenceInterval(lower: 0, upper: 1)
+  private var groupSlack = 0.0
+  private let slackFactors: [Double]
+
+  public init(configuration: SequentialConfiguration) {
+    self.configuration = configuration
+    let level = configuration.confidenceSequenceLevel
+    groups = Array(repeating: EmpiricalBernsteinSequence(delta: level), count: configuration.groupCount)
+    statistics = Array(repeating: SufficientStatistics(), count: configuration.groupCount)
+    referenceSequence = configuration.reference == .pooled ? EmpiricalBernsteinSequence(delta: level) : nil
+    l2Test = configuration.l2FirstLook.map { SequentialL2Test(level: configuration.l2Level, firstLook: $0) }
+    slackFactors = configuration.weights.map { min($0 / configuration.alpha, 1) }
+    if case .population(let p) = configuration.reference {
+      let total = p.reduce(0, +)
+      populationShares = p.map { $0 / total }
+    }
+    referenceAtEvaluation = referenceInterval
+    evaluate()
+  }
+
+  /// The reference's current interval ([v, v] for a known value).
+  public var referenceInterval: ConfidenceInterval {
+    switch configuration.reference {
+    case .pooled: referenceSequence!.interval
+    case .value(let v): ConfidenceInterval(lower: v, upper: v)
+    case .population: populationBounds
+    }
+  }
+
+  /// Group g's disparity interval [Δ^lo_g, Δ^hi_g] now.
+  ///
+  /// - Complexity: O(1).
+  public func disparityInterval(_ g: Int) -> ConfidenceInterval {
+    configuration.disparity.disparityRange(mean: groups[g].interval, reference: referenceInterval)
+  }
+
+  /// Adds one observation of group g with loss ℓ and returns the decision
+  /// (`decision` once one has been reached).
+  ///
+  /// - Precondition: 0 ≤ g < K, 0 ≤ ℓ ≤ 1 (the CLI checks user input first).
+  /// - Complexity: O(1) amortized (see the type's comment); O(K) at an L2 look.
+  @discardableResult
+  public mutating func observe(group g: Int, loss: Double) -> SequentialDecision {
+    precondition(g >= 0 && g < groups.count, "group index out of range")
+    let before = groups[g].interval
+    groups[g].observe(loss)
+    statistics[g].count += 1
+    statistics[g].sum += loss
+    statistics[g].sumOfSquares += loss * loss
+    referenceSequence?.observe(loss)
+    observations += 1
+    let after = groups[g].interval
+    if !populationShares.isEmpty {
+      populationBounds.lower = min(populationBounds.lower + populationShares[g] * (after.lower - before.lower), 1)
+      populationBounds.upper = max(populationBounds.upper + populationShares[g] * (after.upper - before.upper), 0)
+    }
+    groupSlack += slackFactors[g] * max(after.lower - before.lower, before.upper - after.upper)
+
+    let r = referenceInterval
+    let slack = groupSlack + (r.lower - referenceAtEvaluation.lower) + (referenceAtEvaluation.upper - r.upper)
+    let margin = 1e-12
+    let tolerance = configuration.tolerance
+    // A stopping condition, once true, stays true (monotone bounds): only the
+    // ones not yet established can need an exact evaluation.
+    let lowerMayCross = !(lowerAtEvaluation > tolerance) && lowerAtEvaluation + slack + margin > tolerance
+    let upperMayCross = !(upperAtEvaluation < tolerance) && upperAtEvaluation - slack - margin < tolerance
+    if lowerMayCross || upperMayCross {
+      evaluate()
+    }
+    var now: (SequentialDecision, DecisionReason)? = nil
+    if lowerAtEvaluation > tolerance {
+      now = (.violation, .cvarLowerBound)
+    } else if upperAtEvaluation < tolerance {
+      now = (.withinTolerance, .cvarUpperBound)
+    }
+    if var test = l2Test, observations == test.nextLook {
+      let look = test.look(statistics: statistics, weights: configuration.weights, observations: observations)
+      l2Test = test
+      if look.rejected && now?.0 != .withinTolerance { now = (.violation, .l2Test) }
+    }
+    if now == nil, let budget = configuration.budget, observations >= budget {
+      now = (.budgetExhausted, .budget)
+    }
+    if let (d, why) = now {
+      if d == .violation { violationEverDeclared = true }
+      if decision == .continue {
+        decision = d
+        reason = why
+        decisionObservation = observations
+      }
+    }
+    return decision
+  }
+
+  /// Recomputes CVaR(Δ^lo) and CVaR(Δ^hi) exactly and resets the slack.
+  ///
+  /// - Complexity: O(K log K).
+  private mutating func evaluate() {
+    let (lo, hi) = disparityBounds()
+    lowerAtEvaluation = CVaR.value(of: lo, weights: configuration.weights, alpha: configuration.alpha)
+    upperAtEvaluation = CVaR.value(of: hi, weights: configuration.weights, alpha: configuration.alpha)
+    referenceAtEvaluation = referenceInterval
+    groupSlack = 0
+    exactEvaluations += 1
+  }
+
+  private func disparityBounds() -> ([Double], [Double]) {
+    var lo = [Double](repeating: 0, count: groups.count)
+    var hi = lo
+    for g in groups.indices {
+      let d = disparityInterval(g)
+      lo[g] = d.lower
+      hi[g] = d.upper
+    }
+    return (lo, hi)
+  }
+
+  /// The CVaR estimate, its anytime-valid interval and the tail groups now.
+  ///
+  /// - Complexity: O(K log K).
+  public func snapshot() -> SequentialSnapshot {
+    let (lo, hi) = disparityBounds()
+    let w = configuration.weights
+    let a = configuration.alpha
+    let r = referenceInterval
+    let referencePoint: Double
+    switch configuration.reference {
+    case .pooled: referencePoint = referenceSequence!.mean
+    case .value(let v): referencePoint = v
+    case .population: referencePoint = zip(populationShares, groups).reduce(0) { $0 + $1.0 * $1.1.regularizedMean }
+    }
+    let observed = statistics.indices.filter { statistics[$0].count > 0 && w[$0] > 0 }
+    var cvar = Double.nan
+    var threshold = Double.nan
+    if !observed.isEmpty {
+      let point = observed.map { configuration.disparity.disparity(statistics[$0].mean, reference: referencePoint) }
+      let tail = CVaR.tail(of: point, weights: observed.map { w[$0] }, alpha: a)
+      cvar = tail.cvar
+      threshold = tail.valueAtRisk
+    }
+    let upperTail = CVaR.tail(of: hi, weights: w, alpha: a)
+    let tailGroups = hi.indices.filter { upperTail.tailWeights[$0] > 0 }.sorted { hi[$0] > hi[$1] }
+    return SequentialSnapshot(
+      observations: observations, cvar: cvar,
+      cvarInterval: ConfidenceInterval(lower: CVaR.value(of: lo, weights: w, alpha: a), upper: upperTail.cvar),
+      referenceInterval: r, tailGroups: tailGroups, tailThreshold: threshold)
+  }
+}

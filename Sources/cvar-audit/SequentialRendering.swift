@@ -1,0 +1,109 @@
+import CVaRAudit
+import CVaRSequential
+import Foundation
+
+/// The JSON document of a sequential decision. The names `decision`,
+/// `observations`, `cvarInterval`, `sampler` and `delta` are fixed; see
+/// README.md.
+struct SequentialDocument: Encodable {
+  struct Look: Encodable {
+    var look: Int
+    var observations: Int
+    var statistic: Double?
+    var threshold: Double?
+    var level: Double
+    var rejected: Bool
+  }
+  var decision: String
+  var reason: String?
+  var observations: Int
+  var cvar: Double?
+  var cvarInterval: [Double?]
+  var referenceInterval: [Double?]
+  var sampler: String
+  var delta: Double
+  var tolerance: Double
+  var alpha: Double
+  var metric: String
+  var groups: Int
+  var tailGroups: [[String: String]]
+  var l2Looks: [Look]?
+}
+
+enum SequentialRendering {
+  static func document(_ tester: SequentialTester, sampler: SamplerKind, metric: Metric,
+                       attributes: [String]) -> SequentialDocument {
+    let c = tester.configuration
+    let s = tester.snapshot()
+    return SequentialDocument(
+      decision: tester.decision.rawValue, reason: tester.reason?.rawValue,
+      observations: tester.decisionObservation ?? tester.observations, cvar: finite(s.cvar),
+      cvarInterval: [finite(s.cvarInterval.lower), finite(s.cvarInterval.upper)],
+      referenceInterval: [finite(s.referenceInterval.lower), finite(s.referenceInterval.upper)],
+      sampler: sampler.rawValue, delta: c.delta, tolerance: c.tolerance, alpha: c.alpha,
+      metric: metric.description, groups: c.groupCount,
+      tailGroups: s.tailGroups.prefix(20).map { AuditRendering.keyObject(attributes, c.groupKeys[$0]) },
+      l2Looks: tester.l2Test.map { test in
+        test.looks.map { SequentialDocument.Look(look: $0.index, observations: $0.observations, statistic: finite($0.statistic),
+                              threshold: finite($0.threshold), level: $0.level, rejected: $0.rejected) }
+      })
+  }
+
+  /// One status line: observations, the CVaR interval, the decision.
+  static func status(_ tester: SequentialTester, row: Int?) -> String {
+    let s = tester.snapshot()
+    var line = "observations \(AuditRendering.grouped(tester.observations))"
+    if let row { line += " (line \(row))" }
+    line += ": CVaR \(AuditRendering.signed(s.cvar)) in [\(AuditRendering.signed(s.cvarInterval.lower)), "
+    line += "\(AuditRendering.signed(s.cvarInterval.upper))], \(tester.decision.rawValue)"
+    return line
+  }
+
+  static func decisionText(_ tester: SequentialTester) -> String {
+    let c = tester.configuration
+    switch tester.decision {
+    case .continue: return "no decision yet"
+    case .violation:
+      return tester.reason == .l2Test
+        ? "VIOLATION: the sequential L2 test rejected the null of no disparity"
+        : "VIOLATION: the CVaR lower confidence bound exceeds ε0 = \(c.tolerance)"
+    case .withinTolerance: return "WITHIN TOLERANCE: the CVaR upper confidence bound is below ε0 = \(c.tolerance)"
+    case .budgetExhausted: return "BUDGET EXHAUSTED after \(tester.observations) observations without a decision"
+    }
+  }
+
+  /// The common part of a table report: decision, interval, tail.
+  static func summaryLines(_ tester: SequentialTester, sampler: SamplerKind) -> [(String, String)] {
+    let c = tester.configuration
+    let s = tester.snapshot()
+    var rows: [(String, String)] = [
+      ("decision", decisionText(tester)),
+      ("observations", AuditRendering.grouped(tester.decisionObservation ?? tester.observations)),
+      ("CVaR_\(c.alpha) estimate", AuditRendering.signed(s.cvar)),
+      ("anytime-valid interval", "[\(AuditRendering.signed(s.cvarInterval.lower)), \(AuditRendering.signed(s.cvarInterval.upper))]"),
+      ("reference (\(referenceName(c.reference))) interval", "[\(AuditRendering.fixed(s.referenceInterval.lower)), \(AuditRendering.fixed(s.referenceInterval.upper))]"),
+      ("δ", "\(c.delta) (\(c.l2FirstLook == nil ? "all" : "half") to the confidence sequences, \(String(format: "%.3g", c.confidenceSequenceLevel)) each for \(c.groupCount) groups\(c.reference == .pooled ? " + pooled reference" : ""))"),
+      ("sampler", sampler.rawValue),
+      ("groups", "\(c.groupCount)"),
+    ]
+    if let test = tester.l2Test, let last = test.looks.last {
+      rows.append(("L2 test", "\(test.looks.count) looks; last at \(last.observations): T = \(AuditRendering.signed(last.statistic, 5)), threshold \(AuditRendering.fixed(last.threshold, 5))"))
+    }
+    let tail = s.tailGroups.prefix(5).map { AuditRendering.displayKey(c.groupKeys[$0]) }.joined(separator: "; ")
+    rows.append(("tail groups (upper bounds)", tail + (s.tailGroups.count > 5 ? "; … (\(s.tailGroups.count))" : "")))
+    return rows
+  }
+
+  static func referenceName(_ r: SequentialReference) -> String {
+    switch r {
+    case .pooled: "pooled"
+    case .population: "population"
+    case .value(let v): "known \(v)"
+    }
+  }
+
+  static func aligned(_ rows: [(String, String)]) -> String {
+    let width = rows.map(\.0.count).max() ?? 0
+    return rows.map { AuditRendering.pad($0.0, width) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+  }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import CVaRAudit
+import CVaRSequential
+import Dispatch
+import Distributions
+import Foundation
+
+/// `cvar-audit simulate-sequential`: the seeded simulations behind the README
+/// tables (validity under continuous monitoring, observations to decision)
+/// and the tester's throughput. Used by Benchmarks/scripts/sequential_validity.sh
+/// and Benchmarks/scripts/sequential_throughput.sh.
+struct SimulateSequentialCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "simulate-sequential",
+    abstract: "Simulate sequential audits (validity, observations to decision) or time the tester.",
+    discussion: """
+      Scenarios (Bernoulli losses, uniform weights): null — every group has loss mean 0.3 \
+      (no disparity; tolerance 0 unless given); boundary — known reference 0.3, the ⌊αK⌋ \
+      rarest groups at 0.3 + ε0 (CVaR = ε0, the edge of the composite null); alternative — the \
+      rarest 20% of groups at 0.3 + --gap (default 0.25), the others at 0.3. Population shares are equal, or Zipf \
+      p_g ∝ 1/(g+1) with --unbalanced. Null and boundary runs go on to the horizon and count \
+      runs that EVER declare a violation (checked after every observation); alternative runs \
+      stop at the decision. Prints one JSON object.
+      """,
+    shouldDisplay: false
+  )
+
+  enum Scenario: String, ExpressibleByArgument, CaseIterable { case null, boundary, alternative }
+
+  @Option var scenario: Scenario = .null
+  @Option var groups: Int = 64
+  @Flag var unbalanced = false
+  @Option var sampler: SamplerKind = .iid
+  @Option var runs: Int = 100
+  @Option var horizon: Int = 100_000
+  @Option var seed: UInt64 = 1
+  @Option var alpha: Double = 0.1
+  @Option var delta: Double = 0.05
+  @Option var tolerance: Double?
+  @Option(help: "Alternative: loss-mean gap of the rarest 20% of groups.") var gap: Double = 0.25
+  @Flag(name: .customLong("l2-test")) var l2Test = false
+  @Option(name: .customLong("l2-first-look")) var l2FirstLook: Int = 256
+  @Flag(name: .customLong("measure-throughput"), help: "Time SequentialTester.observe on --horizon pre-drawn observations (iid groups).")
+  var measureThroughput = false
+
+  func validate() throws {
+    guard groups >= 1, runs >= 1, horizon >= 1 else { throw ValidationError("--groups, --runs and --horizon must be positive") }
+    guard alpha > 0 && alpha <= 1, delta > 0 && delta < 1 else { throw ValidationError("--alpha in (0, 1], --delta in (0, 1)") }
+    if l2Test && sampler.isDataDependent { throw ValidationError("--l2-test is not valid with --sampler adaptive") }
+  }
+
+  func scenarioValue() -> SequentialScenario {
+    let look = l2Test ? l2FirstLook : nil
+    switch scenario {
+    case .null:
+      return .null(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0, delta: delta,
+                   l2FirstLook: look, horizon: horizon)
+    case .boundary:
+      return .boundaryNull(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0.1,
+                           delta: delta, horizon: horizon)
+    case .alternative:
+      return .alternative(groups: groups, unbalanced: unbalanced, gap: gap, alpha: alpha, tolerance: tolerance ?? 0.05,
+                          delta: delta, l2FirstLook: look, horizon: horizon)
+    }
+  }
+
+  func run() throws {
+    let s = scenarioValue()
+    if measureThroughput {
+      try printThroughput(s)
+      return
+    }
+    let stop = scenario == .alternative
+    let start = DispatchTime.now().uptimeNanoseconds
+    // Replicates are independent streams of one seed: the result does not
+    // depend on how they are spread over threads.
+    let results = ResultSlots(count: runs)
+    let kind = sampler
+    let seed = self.seed
+    DispatchQueue.concurrentPerform(iterations: runs) { r in
+      results.store(SequentialSimulation.run(s, sampler: kind, replicate: r, seed: seed, stopAtDecision: stop), at: r)
+    }
+    let all = results.values
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let summary = SequentialSimulation.summarize(all, horizon: horizon)
+    struct Output: Encodable {
+      var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
+      var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
+      var summary: SimulationSummary
+      var seconds: Double
+    }
+    print(try AuditRendering.encodeJSON(Output(
+      scenario: scenario.rawValue, groups: groups, unbalanced: unbalanced, sampler: sampler.rawValue, runs: runs,
+      horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
+      gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
+      summary: summary, seconds: seconds)))
+  }
+
+  /// Times `observe` alone: groups and losses are drawn beforehand.
+  func printThroughput(_ s: SequentialScenario) throws {
+    var generator = Xoshiro256StarStar(seed: seed, stream: 0x7E57)
+    let table = Categorical(weights: s.populationShares)
+    var groupIds = [Int](repeating: 0, count: horizon)
+    var losses = [Double](repeating: 0, count: horizon)
+    for i in 0..<horizon {
+      let g = table.sample(using: &generator)
+      groupIds[i] = g
+      losses[i] = generator.nextUnitDouble() < s.means[g] ? 1 : 0
+    }
+    var tester = SequentialTester(configuration: s.configuration)
+    let start = DispatchTime.now().uptimeNanoseconds
+    for i in 0..<horizon { tester.observe(group: groupIds[i], loss: losses[i]) }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    struct Output: Encodable {
+      var groups: Int, observations: Int, seconds: Double, observationsPerSecond: Double
+      var exactEvaluations: Int, decision: String, decisionObservation: Int?, l2Test: Bool
+    }
+    print(try AuditRendering.encodeJSON(Output(
+      groups: groups, observations: horizon, seconds: seconds, observationsPerSecond: Double(horizon) / seconds,
+      exactEvaluations: tester.exactEvaluations, decision: tester.decision.rawValue,
+      decisionObservation: tester.decisionObservation, l2Test: l2Test)))
+  }
+}
+
+/// One slot per replicate, each written by exactly one worker.
+private final class ResultSlots: @unchecked Sendable {
+  private var slots: UnsafeMutableBufferPointer<SimulationRun?>
+  init(count: Int) {
+    slots = .allocate(capacity: count)
+    slots.initialize(repeating: nil)
+  }
+  deinit { slots.deallocate() }
+  func store(_ run: SimulationRun, at i: Int) { slots[i] = run }
+  var values: [SimulationRun] { slots.map { $0! } }
+}

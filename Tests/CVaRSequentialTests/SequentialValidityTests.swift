@@ -1,0 +1,71 @@
+import CVaRAudit
+import Distributions
+import Testing
+@testable import CVaRSequential
+
+/// Small seeded versions of the validity simulations of README.md (the full
+/// table: Benchmarks/scripts/sequential_validity.sh).
+@Suite struct SequentialValidityTests {
+  static func bound(_ delta: Double, runs: Int) -> Double {
+    delta + 3 * (delta * (1 - delta) / Double(runs)).squareRoot()
+  }
+
+  /// Null of no disparity: the share of runs that EVER declare a violation
+  /// (checked after every observation, runs continue after other decisions)
+  /// is ≤ δ within Monte-Carlo error, with every sampler, K ∈ {4, 32}.
+  /// A large δ (0.3) makes the check able to fail.
+  @Test(arguments: SamplerKind.allCases, [4, 32])
+  func nullOfNoDisparity(kind: SamplerKind, groups: Int) {
+    let delta = 0.3
+    let runs = 60
+    let scenario = SequentialScenario.null(groups: groups, unbalanced: true, delta: delta,
+                                           l2FirstLook: kind.isDataDependent ? nil : 32, horizon: 3000)
+    let results = SequentialSimulation.run(scenario, sampler: kind, runs: runs, seed: 77, stopAtDecision: false)
+    let summary = SequentialSimulation.summarize(results, horizon: scenario.horizon)
+    #expect(summary.violationRate <= Self.bound(delta, runs: runs))
+    #expect(results.allSatisfy { $0.violationEverDeclared || $0.observations == scenario.horizon })
+  }
+
+  /// The boundary of the composite null (CVaR = ε0 exactly, known reference).
+  @Test(arguments: [SamplerKind.iid, .adaptive])
+  func boundaryNull(kind: SamplerKind) {
+    let delta = 0.3
+    let runs = 60
+    let scenario = SequentialScenario.boundaryNull(groups: 10, unbalanced: false, alpha: 0.2, tolerance: 0.1,
+                                                   delta: delta, horizon: 4000)
+    let truth = CVaR.value(of: scenario.means.map { $0 - 0.3 }, weights: scenario.configuration.weights, alpha: 0.2)
+    #expect(abs(truth - 0.1) < 1e-12)
+    let summary = SequentialSimulation.summarize(
+      SequentialSimulation.run(scenario, sampler: kind, runs: runs, seed: 5, stopAtDecision: false), horizon: 4000)
+    #expect(summary.violationRate <= Self.bound(delta, runs: runs))
+  }
+
+  /// The simulation can see invalidity: peeking after every observation at a
+  /// fixed-sample Wilson interval at level δ (not a confidence sequence)
+  /// excludes the true mean in far more than δ of null runs.
+  @Test func naivePeekingFails() {
+    let delta = 0.1
+    let runs = 200
+    var rejections = 0
+    for r in 0..<runs {
+      var generator = Xoshiro256StarStar(seed: 13, stream: UInt64(r))
+      var sum = 0.0
+      for n in 1...5000 {
+        sum += generator.nextUnitDouble() < 0.5 ? 1 : 0
+        let interval = ProportionInterval.wilson(successes: sum, trials: n, delta: delta)
+        if !interval.contains(0.5) { rejections += 1; break }
+      }
+    }
+    #expect(Double(rejections) / Double(runs) > Self.bound(delta, runs: runs))
+  }
+
+  /// Power: with a clear violation every sampler decides `violation`.
+  @Test(arguments: SamplerKind.allCases)
+  func alternativeIsDetected(kind: SamplerKind) {
+    let scenario = SequentialScenario.alternative(groups: 8, unbalanced: false, gap: 0.4, tailShare: 0.25,
+                                                  alpha: 0.25, tolerance: 0.05, delta: 0.05, l2FirstLook: nil,
+                                                  horizon: 20_000)
+    let runs = SequentialSimulation.run(scenario, sampler: kind, runs: 10, seed: 3, stopAtDecision: true)
+    #expect(runs.allSatisfy { $0.decision == .violation })
+  }
+}
