@@ -256,16 +256,17 @@ public enum SortedJSONEncoder {
   /// Writes the tree as text.
   struct Writer {
     var bytes: [UInt8] = []
-    /// The keys of the last object written and the order that sorts them
-    /// (objects of one type repeat their keys, so most sorts are skipped).
-    var lastKeys: [String] = []
-    var lastOrder: [Int] = []
+    /// Key lists seen and the orders that sort them (objects of one type
+    /// repeat their keys, so most sorts are skipped); a few, most recent last.
+    var orders: [(keys: [String], order: [Int])] = []
+    /// Newline and indentation spaces, written as one slice.
+    var indentation: [UInt8] = [UInt8(ascii: "\n")] + [UInt8](repeating: UInt8(ascii: " "), count: 64)
 
     init() { bytes.reserveCapacity(1 << 16) }
 
     mutating func newline(_ indent: Int) {
-      bytes.append(UInt8(ascii: "\n"))
-      for _ in 0..<indent { bytes.append(UInt8(ascii: " ")) }
+      while indentation.count <= indent { indentation.append(UInt8(ascii: " ")) }
+      bytes.append(contentsOf: indentation[0...indent])
     }
 
     mutating func write(_ node: Node, indent: Int) {
@@ -307,13 +308,16 @@ public enum SortedJSONEncoder {
 
     /// The member indices in key byte order, equal keys in encoding order.
     mutating func sortedOrder(_ members: [(key: String, value: Node)]) -> [Int] {
-      if members.count == lastKeys.count && zip(members, lastKeys).allSatisfy({ $0.key == $1 }) { return lastOrder }
+      for known in orders.reversed()
+      where known.keys.count == members.count && zip(members, known.keys).allSatisfy({ $0.key == $1 }) {
+        return known.order
+      }
       let order = members.indices.sorted { a, b in
         if members[a].key == members[b].key { return a < b }
         return members[a].key.utf8.lexicographicallyPrecedes(members[b].key.utf8)
       }
-      lastKeys = members.map(\.key)
-      lastOrder = order
+      if orders.count == 8 { orders.removeFirst() }
+      orders.append((members.map(\.key), order))
       return order
     }
 
