@@ -44,8 +44,13 @@ public struct CSVRecord {
 /// This reader keeps one buffer (1 MiB, grown only for a single record larger
 /// than that), hands out fields as byte ranges into it, and so keeps memory
 /// independent of the number of rows. The parsing loop works on local copies
-/// of the reader's state: class properties touched per byte would pay Swift's
-/// dynamic exclusivity checks, which measured at a third of the run time.
+/// of the reader's state, and the state itself lives behind a pointer: class
+/// properties touched per byte or per record pay Swift's dynamic exclusivity
+/// checks, which measured at a third, then a tenth, of the run time.
+///
+/// A reader can also stop at a byte offset (`setLimit`) or read a byte range
+/// (`init(path:delimiter:offsets:header:...)`): what the two-part parallel
+/// read of `GroupAggregator.aggregate(path:...)` uses.
 ///
 /// Rules: the first record is the header; fields are separated by the
 /// delimiter; a field that starts with `"` is quoted, may contain the
