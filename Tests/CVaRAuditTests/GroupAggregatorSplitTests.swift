@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import FixtureSupport
 import Distributions
@@ -71,6 +72,39 @@ import Distributions
     let (sequential, split) = try Self.bothReads(text)
     Self.expectSame(sequential, split)
     #expect(split.groupCount == 3 && split.rowsRead == 4)
+  }
+
+  @Test func secondPartGivesUpOnARecordLargerThanItsBuffer() throws {
+    let path = try temporaryFile("")
+    func both(_ text: String) throws -> (GroupTable, GroupTable) {
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      let sequential = try GroupAggregator.aggregate(try CSVReader(path: path), columns: Self.columns)
+      let split = try GroupAggregator.aggregate(path: path, delimiter: UInt8(ascii: ","), columns: Self.columns,
+                                                splitAbove: 0, secondPartBuffer: (initial: 64, maximum: 128))
+      return (sequential, split)
+    }
+    // A valid cut, then a 400-byte record: the second part gives up and the
+    // first reader reads on.
+    var lines = ["a,b,y,p"] + (0..<60).map { "\($0 % 4),x,1,0" }
+    lines.append("9,\"" + String(repeating: "long ", count: 80) + "\",0,1")
+    lines += (0..<5).map { "\($0 % 4),y,0,0" }
+    let valid = lines.joined(separator: "\n") + "\n"
+    #expect(try Self.cut(valid) < valid.utf8.count - 400)  // the long record is after the cut
+    let (a, b) = try both(valid)
+    Self.expectSame(a, b)
+    #expect(b.groupCount == 9 && b.rowsRead == 66)
+    // A cut inside a quoted field whose lines look like rows and whose
+    // closing quote starts a line: read from the cut, that quote opens a
+    // field that runs to the end of the file, which the second part would
+    // buffer whole; it gives up, and the first part's reader finishes the field.
+    let inside = (0..<80).map { "m\($0 % 3),t,1,0" }.joined(separator: "\n") + "\n"
+    let text = "a,b,y,p\n1,x,0,1\n2,\"\(inside)\",1,1\n" + String(repeating: "3,y,1,0\n", count: 30)
+    let cut = try Self.cut(text)
+    #expect(cut > 20 && cut < 20 + inside.utf8.count)
+    #expect(text.utf8.count - cut > 128)
+    let (c, d) = try both(text)
+    Self.expectSame(c, d)
+    #expect(d.rowsRead == 32)
   }
 
   @Test func errorInTheSecondPartReportsItsLineInTheFile() throws {

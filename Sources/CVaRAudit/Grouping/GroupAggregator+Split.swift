@@ -30,13 +30,25 @@ extension GroupAggregator {
   /// - Complexity: O(bytes); memory O(groups).
   public static func aggregate(path: String, delimiter: UInt8 = UInt8(ascii: ","), columns: ColumnSelection,
                                splitAbove: Int? = nil) throws -> GroupTable {
+    try aggregate(path: path, delimiter: delimiter, columns: columns, splitAbove: splitAbove,
+                  secondPartBuffer: (initial: 1 << 20, maximum: 64 << 20))
+  }
+
+  /// `aggregate(path:delimiter:columns:splitAbove:)` with the second part's
+  /// buffer sizes: a record of the second part larger than `maximum` bytes
+  /// ends its speculation, and the first reader then reads on across the
+  /// cut (a quoted field that spans the cut would otherwise make the second
+  /// part's reader buffer the rest of the file as one record).
+  static func aggregate(path: String, delimiter: UInt8, columns: ColumnSelection, splitAbove: Int?,
+                        secondPartBuffer: (initial: Int, maximum: Int)) throws -> GroupTable {
     let reader = try CSVReader(path: path, delimiter: delimiter)
     let layout = try RowLayout(reader: reader, columns: columns)
     var table = layout.makeTable()
     var noRows: LossRowBuffer? = nil
     let minimum = splitAbove ?? (sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 ? 8 << 20 : Int.max)
     if layout.lossColumn == nil, let cut = try cutOffset(path: path, after: reader.offset, minimumBytes: minimum) {
-      return try aggregateInTwoParts(reader, path: path, delimiter: delimiter, layout: layout, cut: cut)
+      return try aggregateInTwoParts(reader, path: path, delimiter: delimiter, layout: layout, cut: cut,
+                                     secondPartBuffer: secondPartBuffer)
     }
     try aggregateRecords(reader, layout: layout, into: &table, rows: &noRows)
     try layout.requireRecords(reader.recordsRead)
@@ -83,16 +95,11 @@ extension GroupAggregator {
   }
 
   private static func aggregateInTwoParts(_ reader: CSVReader, path: String, delimiter: UInt8, layout: RowLayout,
-                                          cut: Int) throws -> GroupTable {
+                                          cut: Int, secondPartBuffer: (initial: Int, maximum: Int)) throws -> GroupTable {
     try reader.setLimit(cut)
     let cancel = CancelFlag()
     let first = Part(reader: reader)
     let second = Part(reader: nil)
-    // A record of the second part larger than this ends its speculation: the
-    // first reader then reads on across the cut (a quoted field that spans
-    // the cut would otherwise make the second part's reader buffer the rest
-    // of the file as one record).
-    let bufferBound = 64 << 20
     let work: @Sendable (Int) -> Void = { part in
       var noRows: LossRowBuffer? = nil
       if part == 0 {
@@ -107,7 +114,8 @@ extension GroupAggregator {
       } else {
         do {
           let partReader = try CSVReader(path: path, delimiter: delimiter, offsets: cut..<Int.max,
-                                         header: layout.header, maximumBufferSize: bufferBound)
+                                         header: layout.header, bufferSize: secondPartBuffer.initial,
+                                         maximumBufferSize: secondPartBuffer.maximum)
           var table = layout.makeTable()
           try aggregateRecords(partReader, layout: layout, into: &table, rows: &noRows, cancel: cancel)
           second.table = table
