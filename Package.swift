@@ -68,6 +68,7 @@ let package = Package(
         "CVaRInference",
         "CVaRSequential",
         "Distributions",
+        "LinearAlgebra",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

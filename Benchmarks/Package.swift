@@ -29,7 +29,7 @@ let package = Package(
 )
 
 // One benchmark executable per suite, under Benchmarks/<Suite>/.
-for suite in ["Ingest", "Statistics", "Planning"] {
+for suite in ["Ingest", "Statistics", "Planning", "Inference"] {
   package.targets.append(
     .executableTarget(
       name: suite,
@@ -38,6 +38,9 @@ for suite in ["Ingest", "Statistics", "Planning"] {
         "BenchmarkTolerances",
         .product(name: "CVaRAudit", package: "CVaRAudit"),
         .product(name: "CVaRPlanning", package: "CVaRAudit"),
+        .product(name: "CVaRInference", package: "CVaRAudit"),
+        .product(name: "CVaRSequential", package: "CVaRAudit"),
+        .product(name: "Distributions", package: "CVaRAudit"),
         .product(name: "Benchmark", package: "package-benchmark"),
       ],
       path: "Benchmarks/\(suite)",

@@ -7,6 +7,21 @@ import COpenBLAS
 /// bits between OpenBLAS kernels and thread counts: compare them with a
 /// tolerance.
 public enum BLAS {
+  /// The number of threads OpenBLAS may use for one call
+  /// (`openblas_get_num_threads`).
+  public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+  /// Sets the number of threads OpenBLAS may use for one call
+  /// (`openblas_set_num_threads`). With one, its idle worker threads stop
+  /// spinning (they otherwise poll with `sched_yield` after library load and
+  /// after every call, taking a core from the caller's own threads).
+  ///
+  /// - Precondition: n ≥ 1.
+  public static func setThreadCount(_ n: Int) {
+    precondition(n >= 1, "at least one thread")
+    openblas_set_num_threads(Int32(n))
+  }
+
   /// The dot product Σᵢ xᵢ yᵢ (`cblas_ddot`).
   ///
   /// - Complexity: O(n).

@@ -94,10 +94,10 @@ enum AuditRendering {
     try encodeJSON(document(r))
   }
 
+  /// Pretty-printed JSON with sorted keys (Foundation's `JSONEncoder` text,
+  /// written by `SortedJSONEncoder`, which is several times faster).
   static func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    try SortedJSONEncoder.encode(value)
   }
 
   /// A CSV field, quoted when it needs to be (RFC 4180).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinearAlgebra
 import CVaRAudit
 
 #if canImport(Glibc)
@@ -26,6 +27,11 @@ struct CVaRAuditCommand: ParsableCommand {
   /// Parses, validates and runs, mapping failures to exit codes: 0 for
   /// success and help, 2 for usage and input errors, 1 for anything else.
   static func main() {
+    // One BLAS thread: the tool parallelizes at a coarser grain itself (the
+    // two-part CSV read, replicate blocks), and OpenBLAS's idle workers spin
+    // on a core after the library loads, which measured at ~0.1 s of CPU per
+    // run and slowed the parallel CSV read. BLAS results do not depend on it.
+    BLAS.setThreadCount(1)
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -110,8 +110,8 @@ struct InputOptions: ParsableArguments {
       return try AggregatesFile.read(path: aggregates, delimiter: delimiterByte)
         .groupTable(groupBy: columns.groupBy, metrics: metrics, missing: missing)
     }
-    let (reader, selection) = try openReader(metrics: metrics)
-    return try GroupAggregator.aggregate(reader, columns: selection)
+    let selection = rowColumns(metrics: metrics)
+    return try GroupAggregator.aggregate(path: try rowsPath(), delimiter: delimiterByte, columns: selection)
   }
 
   /// Like `loadTable`, also keeping each row's group index and loss (only for
@@ -127,6 +127,17 @@ struct InputOptions: ParsableArguments {
   }
 
   private func openReader(metrics: [Metric]) throws -> (CSVReader, ColumnSelection) {
+    let selection = rowColumns(metrics: metrics)
+    return (try CSVReader(path: try rowsPath(), delimiter: delimiterByte), selection)
+  }
+
+  /// The CSV file of rows: --input, or the embedded data.
+  private func rowsPath() throws -> String {
+    try input ?? EmbeddedData.compasPath()
+  }
+
+  /// The columns to read for `metrics`.
+  private func rowColumns(metrics: [Metric]) -> ColumnSelection {
     var selection = columns
     let needsConfusion = metrics.contains(where: \.isBinary)
     if !needsConfusion { selection.prediction = nil; selection.label = nil }
@@ -137,8 +148,7 @@ struct InputOptions: ParsableArguments {
     }
     precondition(lossColumns.count <= 1, "one loss column at a time")
     selection.lossColumn = lossColumns.first
-    let path = try input ?? EmbeddedData.compasPath()
-    return (try CSVReader(path: path, delimiter: delimiterByte), selection)
+    return selection
   }
 
   /// The name shown for the input.

@@ -46,6 +46,19 @@ let benchmarks: @Sendable () -> Void = {
     Tolerances.report(benchmark, Tolerances.megabytesPerSecond, amount: megabytes, since: start)
   }
 
+  Benchmark(
+    "CSV to GroupTable, two parts in parallel (1e6 rows, K=256, MB/s)",
+    configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond],
+                         thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond]))
+  ) { benchmark in
+    let start = ContinuousClock.now
+    let table = try GroupAggregator.aggregate(
+      path: csvPath, columns: ColumnSelection(groupBy: ["group"], label: "label", prediction: .column("prediction")),
+      splitAbove: 0)
+    blackHole(table)
+    Tolerances.report(benchmark, Tolerances.megabytesPerSecond, amount: megabytes, since: start)
+  }
+
   // Aggregation from memory: 10⁷ rows.
   let memoryRows = 10_000_000
   for k in [16, 256, 4_096, 65_536] {

@@ -13,6 +13,8 @@ public enum Tolerances {
   public static let megarowsPerSecond = BenchmarkMetric.custom("Mrows/s", polarity: .prefersLarger, useScalingFactor: false)
   /// Observations per second.
   public static let observationsPerSecond = BenchmarkMetric.custom("observations/s", polarity: .prefersLarger, useScalingFactor: false)
+  /// Permutations per second.
+  public static let permutationsPerSecond = BenchmarkMetric.custom("permutations/s", polarity: .prefersLarger, useScalingFactor: false)
 
   /// Tolerances for the given metrics (only those, so that ordo-one does not
   /// warn about thresholds for metrics a benchmark does not record).
@@ -24,6 +26,7 @@ public enum Tolerances {
       megabytesPerSecond: throughput,
       megarowsPerSecond: throughput,
       observationsPerSecond: throughput,
+      permutationsPerSecond: throughput,
     ]
     return all.filter { metrics.contains($0.key) }
   }

@@ -72,32 +72,95 @@ public enum GroupAggregator {
   }
 
   static func aggregate(_ reader: CSVReader, columns: ColumnSelection, rows: inout LossRowBuffer?) throws -> GroupTable {
-    precondition(!columns.groupBy.isEmpty, "at least one group-by column")
-    let header = reader.header
-    let file = reader.displayName
-    func position(_ name: String) throws -> Int {
-      guard let i = header.firstIndex(of: name) else {
-        let available = header.map { "'\($0)'" }.joined(separator: ", ")
-        throw InputError(file: file, line: 1, message: "no column named '\(name)'; the columns are: \(available)")
+    let layout = try RowLayout(reader: reader, columns: columns)
+    var table = layout.makeTable()
+    try aggregateRecords(reader, layout: layout, into: &table, rows: &rows)
+    try layout.requireRecords(reader.recordsRead)
+    return table
+  }
+
+  /// Which field holds what, resolved once from the header.
+  struct RowLayout {
+    let file: String
+    let header: [String]
+    let attributes: [String]
+    let groupColumns: [Int]
+    let labelColumn: Int?
+    let predictionColumn: Int?
+    let scoreColumn: Int?
+    let threshold: Double
+    let lossColumn: Int?
+    let exclude: Bool
+
+    var hasConfusion: Bool { predictionColumn != nil || scoreColumn != nil }
+
+    init(reader: CSVReader, columns: ColumnSelection) throws {
+      precondition(!columns.groupBy.isEmpty, "at least one group-by column")
+      let header = reader.header
+      let file = reader.displayName
+      func position(_ name: String) throws -> Int {
+        guard let i = header.firstIndex(of: name) else {
+          let available = header.map { "'\($0)'" }.joined(separator: ", ")
+          throw InputError(file: file, line: 1, message: "no column named '\(name)'; the columns are: \(available)")
+        }
+        return i
       }
-      return i
+      self.file = file
+      self.header = header
+      attributes = columns.groupBy
+      groupColumns = try columns.groupBy.map(position)
+      labelColumn = try columns.label.map(position)
+      var predictionColumn: Int? = nil
+      var scoreColumn: Int? = nil
+      var threshold = 0.0
+      switch columns.prediction {
+      case .column(let name)?: predictionColumn = try position(name)
+      case .score(let name, let t)?: scoreColumn = try position(name); threshold = t
+      case nil: break
+      }
+      self.predictionColumn = predictionColumn
+      self.scoreColumn = scoreColumn
+      self.threshold = threshold
+      lossColumn = try columns.lossColumn.map(position)
+      exclude = columns.missingValues == .exclude
     }
-    let groupColumns = try columns.groupBy.map(position)
-    let labelColumn = try columns.label.map(position)
-    var predictionColumn: Int? = nil
-    var scoreColumn: Int? = nil
-    var threshold = 0.0
-    switch columns.prediction {
-    case .column(let name)?: predictionColumn = try position(name)
-    case .score(let name, let t)?: scoreColumn = try position(name); threshold = t
-    case nil: break
+
+    func makeTable() -> GroupTable {
+      GroupTable(attributes: attributes, hasConfusion: hasConfusion, hasLabels: labelColumn != nil,
+                 hasLoss: lossColumn != nil)
     }
-    let lossColumn = try columns.lossColumn.map(position)
-    let hasConfusion = predictionColumn != nil || scoreColumn != nil
-    var table = GroupTable(attributes: columns.groupBy, hasConfusion: hasConfusion,
-                           hasLabels: labelColumn != nil, hasLoss: lossColumn != nil)
+
+    /// Refuses a file with a header only.
+    func requireRecords(_ records: Int) throws {
+      if records == 0 {
+        throw InputError(file: file, line: 2, message: "no data rows: the file has a header only")
+      }
+    }
+  }
+
+  /// Aggregates the records `reader` returns into `table` (which `layout`
+  /// made), until the end of the reader's input. With `cancel`, stops with
+  /// `Cancelled` soon after it is set.
+  static func aggregateRecords(_ reader: CSVReader, layout: RowLayout, into table: inout GroupTable,
+                               rows: inout LossRowBuffer?, cancel: CancelFlag? = nil) throws {
+    let header = layout.header
+    let file = layout.file
+    let groupColumns = layout.groupColumns
+    let labelColumn = layout.labelColumn
+    let predictionColumn = layout.predictionColumn
+    let scoreColumn = layout.scoreColumn
+    let threshold = layout.threshold
+    let lossColumn = layout.lossColumn
+    let hasConfusion = layout.hasConfusion
     let expectedFields = header.count
-    let exclude = columns.missingValues == .exclude
+    let exclude = layout.exclude
+    // Keys of up to 24 bytes are packed into words and looked up in a cache
+    // of the table's index; only a new or longer key is built in the
+    // table's length-prefixed encoding.
+    let packable = groupColumns.count <= PackedGroupKey.attributeCapacity
+    var packedIndex = PackedGroupKeyIndex()
+    var lastPacked = PackedGroupKey()
+    var lastPackedGroup = -1
     // The current row's encoded key and the previous row's, in raw buffers
     // (growing arrays here cost more per row than the parsing).
     var keyCapacity = 256
@@ -115,21 +178,11 @@ public enum GroupAggregator {
       let text = String(decoding: field.prefix(40), as: UTF8.self)
       return "\"" + text + (field.count > 40 ? "…" : "") + "\""
     }
-
-    rows: while let record = try reader.nextRecord() {
-      table.rowsRead += 1
-      if record.count != expectedFields {
-        throw InputError(file: file, line: record.line,
-                         message: "expected \(expectedFields) fields as in the header, found \(record.count)")
-      }
+    /// Builds the length-prefixed key of `GroupTable.append` in `key`.
+    func encodeKey(_ record: CSVRecord) {
       keyLength = 0
       for c in groupColumns {
         let field = record.field(c)
-        if field.isEmpty && exclude {
-          table.excluded.add(.missingAttribute)
-          continue rows
-        }
-        // The encoding of GroupTable.append: a 4-byte length, then the bytes.
         if keyLength + 4 + field.count > keyCapacity {
           while keyLength + 4 + field.count > keyCapacity { keyCapacity *= 2 }
           // Both buffers always have the same capacity (they are swapped).
@@ -148,6 +201,35 @@ public enum GroupAggregator {
         key[keyLength + 3] = UInt8(truncatingIfNeeded: n >> 24)
         if let base = field.baseAddress { (key + keyLength + 4).update(from: base, count: field.count) }
         keyLength += 4 + field.count
+      }
+    }
+
+    rows: while let record = try reader.nextRecord() {
+      table.rowsRead += 1
+      if let cancel, table.rowsRead & 0xFFFF == 0, cancel.isSet { throw CancelFlag.Cancelled() }
+      if record.count != expectedFields {
+        throw InputError(file: file, line: record.line,
+                         message: "expected \(expectedFields) fields as in the header, found \(record.count)")
+      }
+      var packed = PackedGroupKey()
+      var packedLength = 0
+      var fits = packable
+      for (i, c) in groupColumns.enumerated() {
+        let field = record.field(c)
+        if field.isEmpty {
+          if exclude {
+            table.excluded.add(.missingAttribute)
+            continue rows
+          }
+          continue
+        }
+        guard fits else { continue }
+        if packedLength + field.count > PackedGroupKey.byteCapacity { fits = false; continue }
+        withUnsafeMutableBytes(of: &packed) { words in
+          (words.baseAddress! + packedLength).copyMemory(from: field.baseAddress!, byteCount: field.count)
+        }
+        packedLength += field.count
+        packed.setLength(field.count, of: i)
       }
       var y: UInt8 = 0
       if let c = labelColumn {
@@ -182,14 +264,29 @@ public enum GroupAggregator {
         lossValue = value
       }
       let g: Int
-      if keyLength == lastKeyLength && memcmp(key, lastKey, keyLength) == 0 {
-        g = lastGroup
+      if fits {
+        if packed == lastPacked && lastPackedGroup >= 0 {
+          g = lastPackedGroup
+        } else if let known = packedIndex.group(of: packed) {
+          g = known
+        } else {
+          encodeKey(record)
+          g = table.group(encodedKey: UnsafeBufferPointer(start: key, count: keyLength))
+          packedIndex.insert(packed, group: g)
+        }
+        lastPacked = packed
+        lastPackedGroup = g
       } else {
-        g = table.group(encodedKey: UnsafeBufferPointer(start: key, count: keyLength))
-        // The current key becomes the last one: swap the buffers, copy nothing.
-        swap(&key, &lastKey)
-        lastKeyLength = keyLength
-        lastGroup = g
+        encodeKey(record)
+        if keyLength == lastKeyLength && memcmp(key, lastKey, keyLength) == 0 {
+          g = lastGroup
+        } else {
+          g = table.group(encodedKey: UnsafeBufferPointer(start: key, count: keyLength))
+          // The current key becomes the last one: swap the buffers, copy nothing.
+          swap(&key, &lastKey)
+          lastKeyLength = keyLength
+          lastGroup = g
+        }
       }
       if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
       if lossColumn != nil {
@@ -198,9 +295,5 @@ public enum GroupAggregator {
       }
       if table.isSizesOnly { table.addRow(group: g) }
     }
-    if reader.recordsRead == 0 {
-      throw InputError(file: file, line: 2, message: "no data rows: the file has a header only")
-    }
-    return table
   }
 }
