@@ -132,10 +132,17 @@ public struct CountPermutationTest: Sendable {
         out[b] = best
       }
     case .cvar:
-      var stats = [SufficientStatistics](repeating: SufficientStatistics(), count: k)
+      // CVaR_α^w of Δ(x_g/n_g, r), as `DisparityStatistics.cvar` (every n_g ≥ 1), without building statistics.
+      var disparities = [Double](repeating: 0, count: k)
       for b in 0..<rows {
-        for g in 0..<k { stats[g] = SufficientStatistics(count: sizes[g], sum: x[b * k + g], sumOfSquares: x[b * k + g]) }
-        out[b] = statistic.value(of: stats, weights: weights, reference: referenceRate(stats), disparity: disparity, alpha: alpha)
+        let row = b * k
+        let r: Double
+        switch reference {
+        case .fixed(let value): r = value
+        case .group(let g): r = x[row + g] / Double(sizes[g])
+        }
+        for g in 0..<k { disparities[g] = disparity.disparity(x[row + g] / Double(sizes[g]), reference: r) }
+        out[b] = CVaR.value(of: disparities, weights: weights, alpha: alpha)
       }
     }
   }
