@@ -295,10 +295,15 @@ def main() -> int:
     parser.add_argument("--permutations", type=int, default=9999, help="B of the permutation-test comparison")
     parser.add_argument("--permutation-numpy-repeats", type=int, default=1,
                         help="runs of the numpy permutation loop (minutes at K = 4,096, so noise does not matter)")
+    parser.add_argument("--permutation-only", action="store_true",
+                        help="run only the permutation-test comparison and rewrite only the permutation "
+                             "section of --output (the other sections keep their last `make compare` figures)")
     parser.add_argument("--fairlearn-repeats", type=int, default=1,
                         help="runs of MetricFrame (it is slower by orders of magnitude, so noise does not matter)")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    if args.permutation_only:
+        return permutation_only(args)
     for tool in (args.cvar_audit, args.aggregate_bench):
         if not tool.exists():
             sys.exit(f"missing {tool}: run `make compare` (it builds both)")
@@ -381,6 +386,31 @@ def main() -> int:
     return 0
 
 
+PERMUTATION_HEADING = "## Permutation test"
+
+
+def permutation_only(args) -> int:
+    """The permutation comparison alone (seconds instead of the whole
+    comparison's minutes): it replaces the permutation section of --output."""
+    if not args.cvar_audit.exists():
+        sys.exit(f"missing {args.cvar_audit}: run `swift build -c release --product cvar-audit`")
+    permutation = run_permutation(args)
+    if permutation is None:
+        return 1
+    section = [PERMUTATION_HEADING, "",
+               f"Measured on its own by `compare.py --permutation-only` on {time.strftime('%Y-%m-%d')} (shared "
+               f"{os.cpu_count()}-core machine; numpy {np.__version__}, Python {platform.python_version()}).", ""]
+    section += permutation["lines"] + [""]
+    text = args.output.read_text() if args.output.exists() else ""
+    head = text.split(PERMUTATION_HEADING)[0] if PERMUTATION_HEADING in text else text
+    args.output.write_text(head + "\n".join(section))
+    if permutation["failures"]:
+        print("DISAGREEMENT:\n  " + "\n  ".join(permutation["failures"]), file=sys.stderr)
+        return 1
+    print(f"wrote the permutation section of {args.output}")
+    return 0
+
+
 def run_permutation(args) -> dict | None:
     """cvar-audit test vs the numpy loop, when the test command exists."""
     probe = subprocess.run([str(args.cvar_audit), "test", "--help"], capture_output=True, text=True)
@@ -440,7 +470,8 @@ def permutation_comparison(args) -> dict | None:
         f"B = {b:,} permutations, K = {groups:,} groups, N = {rows:,} rows, plug-in CVaR (α = {ALPHA}, uniform "
         "weights, one-sided against the pooled rate). cvar-audit = `cvar-audit test --statistic cvar "
         "--calibration permutation` (one process: its wall time, and the test alone from the hidden `--timing` "
-        f"flag, the read excluded; best of {args.repeats}); numpy = a Python loop over "
+        f"flag, the read excluded; best of {args.repeats}; the permutations run in chunks on all "
+        f"{os.cpu_count()} cores); numpy = a Python loop (one core) over "
         "`Generator.multivariate_hypergeometric` with a vectorized sort-based CVaR per permutation "
         f"(`permutation_numpy`, counts precomputed, best of {args.permutation_numpy_repeats}). Observed statistics "
         f"agree to {row['value_diff']:.1g}; p-values (different generators) {swift_p:.4g} and {numpy_p:.4g}"
@@ -520,7 +551,7 @@ def write_results(args, environment, bw, end_to_end, in_memory, permutation, fai
         f"-march=native, 8 accumulators, best of 7); numpy `a.sum()` over 1 GiB of float64: "
         f"{bw['numpy_sum_gb_s']:.1f} GB/s (best of 7).",
         "",
-        "## Permutation test",
+        PERMUTATION_HEADING,
         "",
     ]
     if permutation is None:

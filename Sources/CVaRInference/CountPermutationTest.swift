@@ -1,5 +1,7 @@
 import CVaRAudit
+import Dispatch
 import Distributions
+import Foundation
 import LinearAlgebra
 
 /// The reference rate as a function of permuted data.
@@ -130,10 +132,17 @@ public struct CountPermutationTest: Sendable {
         out[b] = best
       }
     case .cvar:
-      var stats = [SufficientStatistics](repeating: SufficientStatistics(), count: k)
+      // CVaR_α^w of Δ(x_g/n_g, r), as `DisparityStatistics.cvar` (every n_g ≥ 1), without building statistics.
+      var disparities = [Double](repeating: 0, count: k)
       for b in 0..<rows {
-        for g in 0..<k { stats[g] = SufficientStatistics(count: sizes[g], sum: x[b * k + g], sumOfSquares: x[b * k + g]) }
-        out[b] = statistic.value(of: stats, weights: weights, reference: referenceRate(stats), disparity: disparity, alpha: alpha)
+        let row = b * k
+        let r: Double
+        switch reference {
+        case .fixed(let value): r = value
+        case .group(let g): r = x[row + g] / Double(sizes[g])
+        }
+        for g in 0..<k { disparities[g] = disparity.disparity(x[row + g] / Double(sizes[g]), reference: r) }
+        out[b] = CVaR.value(of: disparities, weights: weights, alpha: alpha)
       }
     }
   }
@@ -154,11 +163,12 @@ public struct CountPermutationTest: Sendable {
 
   /// The permutation p-value with B permutations; permutation b draws from
   /// its own stream `Xoshiro256StarStar(seed: seed, stream: b + 1)`, so the
-  /// result does not depend on batching or on how work is split.
+  /// result does not depend on batching or on how work is split (`threads`).
   ///
-  /// - Complexity: O(B · K).
-  public func pValue(permutations: Int, seed: UInt64) -> PermutationPValue {
-    Self.pValues([self], permutations: permutations, seed: seed)[0]
+  /// - Complexity: O(B · K), on `threads` cores.
+  public func pValue(permutations: Int, seed: UInt64,
+                     threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> PermutationPValue {
+    Self.pValues([self], permutations: permutations, seed: seed, threads: threads)[0]
   }
 
   /// The p-values of several tests of the same counts (e.g. l2, max and cvar)
@@ -166,37 +176,69 @@ public struct CountPermutationTest: Sendable {
   /// `pValue(permutations:seed:)` (the permutations depend on the sizes, the
   /// total and the seed only), but the counts are drawn once.
   ///
-  /// - Precondition: at least one test; all with the same sizes and counts.
-  /// - Complexity: O(B · K) variates, plus each test's statistics.
-  public static func pValues(_ tests: [CountPermutationTest], permutations: Int, seed: UInt64) -> [PermutationPValue] {
+  /// The B permutations are cut into contiguous chunks that run concurrently
+  /// (`DispatchQueue.concurrentPerform`, one urn workspace and one set of
+  /// batch buffers per chunk); permutation b always draws from stream b + 1
+  /// and the exceedance counts are added chunk by chunk, so the p-values are
+  /// the same for any number of threads.
+  ///
+  /// - Precondition: at least one test; all with the same sizes and counts; threads ≥ 1.
+  /// - Complexity: O(B · K) variates, plus each test's statistics, on `threads` cores.
+  public static func pValues(_ tests: [CountPermutationTest], permutations: Int, seed: UInt64,
+                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) -> [PermutationPValue] {
     precondition(!tests.isEmpty && tests.allSatisfy { $0.sizes == tests[0].sizes && $0.counts == tests[0].counts },
                  "tests sharing permutations need the same sizes and counts")
+    precondition(permutations >= 1, "at least one permutation")
+    precondition(threads >= 1, "at least one thread")
     let urn = MultivariateHypergeometric.Urn(colours: tests[0].sizes)
     let total = tests[0].counts.reduce(0, +)
-    var workspace = urn.makeWorkspace()
-    return run(tests, permutations: permutations) { b, row in
-      var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(b) + 1)
-      urn.sample(draws: total, into: row, workspace: &workspace, using: &generator)
+    let observed = tests.map { $0.observedThroughBatch() }
+    // Several chunks per thread, so that a core busy with something else
+    // does not hold up the others; no chunk smaller than one batch.
+    let batches = (permutations + batchSize - 1) / batchSize
+    let chunks = threads == 1 ? 1 : min(4 * threads, batches)
+    let counts = SlotBuffer<Int>(count: chunks * tests.count)  // one slot per (chunk, test)
+    let work: @Sendable (Int) -> Void = { c in
+      let range = (c * permutations / chunks)..<((c + 1) * permutations / chunks)
+      var workspace = urn.makeWorkspace()
+      let exceedances = exceedanceCounts(tests, observed: observed, permutations: range) { b, row in
+        var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(b) + 1)
+        urn.sample(draws: total, into: row, workspace: &workspace, using: &generator)
+      }
+      for t in tests.indices { counts.pointer[c * tests.count + t] = exceedances[t] }
+    }
+    if chunks > 1 {
+      DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+    } else {
+      work(0)
+    }
+    return tests.indices.map { t in
+      var exceedances = 0
+      for c in 0..<chunks { exceedances += counts.pointer[c * tests.count + t] }
+      return PermutationPValue(exceedances: exceedances, permutations: permutations)
     }
   }
 
-  /// The permutation p-value drawing every permutation from one generator.
+  /// The permutation p-value drawing every permutation from one generator
+  /// (sequentially, on one core).
   ///
   /// - Complexity: O(B · K).
   public func pValue(permutations: Int, using generator: inout some RandomNumberGenerator) -> PermutationPValue {
+    precondition(permutations >= 1, "at least one permutation")
     let urn = MultivariateHypergeometric.Urn(colours: sizes)
     let total = counts.reduce(0, +)
     var workspace = urn.makeWorkspace()
-    return Self.run([self], permutations: permutations) { _, row in
+    let exceedances = Self.exceedanceCounts([self], observed: [observedThroughBatch()], permutations: 0..<permutations) { _, row in
       urn.sample(draws: total, into: row, workspace: &workspace, using: &generator)
-    }[0]
+    }
+    return PermutationPValue(exceedances: exceedances[0], permutations: permutations)
   }
 
-  static func run(_ tests: [CountPermutationTest], permutations: Int,
-                  draw: (Int, UnsafeMutableBufferPointer<Int>) -> Void) -> [PermutationPValue] {
-    precondition(permutations >= 1, "at least one permutation")
+  /// #{b ∈ permutations : T_b ≥ T_obs − slack} per test, where `draw(b, row)`
+  /// writes the counts of permutation b into `row`.
+  static func exceedanceCounts(_ tests: [CountPermutationTest], observed: [Double], permutations: Range<Int>,
+                               draw: (Int, UnsafeMutableBufferPointer<Int>) -> Void) -> [Int] {
     let k = tests[0].sizes.count
-    let observed = tests.map { $0.observedThroughBatch() }
     let slack = observed.map { 1e-9 * abs($0) + 1e-12 }
     let batch = batchSize
     var x = [Double](repeating: 0, count: batch * k)
@@ -204,9 +246,9 @@ public struct CountPermutationTest: Sendable {
     var out = [Double](repeating: 0, count: batch)
     var row = [Int](repeating: 0, count: k)
     var exceedances = [Int](repeating: 0, count: tests.count)
-    var start = 0
-    while start < permutations {
-      let rows = min(batch, permutations - start)
+    var start = permutations.lowerBound
+    while start < permutations.upperBound {
+      let rows = min(batch, permutations.upperBound - start)
       for i in 0..<rows {
         row.withUnsafeMutableBufferPointer { draw(start + i, $0) }
         for g in 0..<k { x[i * k + g] = Double(row[g]) }
@@ -221,7 +263,7 @@ public struct CountPermutationTest: Sendable {
       }
       start += rows
     }
-    return exceedances.map { PermutationPValue(exceedances: $0, permutations: permutations) }
+    return exceedances
   }
 }
 

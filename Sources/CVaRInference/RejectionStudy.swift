@@ -87,7 +87,7 @@ public struct RejectionStudy: Sendable {
   /// - Complexity: O(R · (B · K + K log K)), on all cores when `parallel`.
   public func run(replicates: Int, seed: UInt64, parallel: Bool = true) -> Result {
     precondition(replicates >= 1)
-    let flags = DecisionBuffer(count: replicates * designs.count)
+    let flags = SlotBuffer<UInt8>(count: replicates * designs.count)  // one slot per (replicate, design)
     let keys = (0..<sizes.count).map { ["\($0)"] }
     let work: @Sendable (Int) -> Void = { r in
       let row = decisions(replicate: r, seed: seed, keys: keys)
@@ -149,19 +149,11 @@ public struct RejectionStudy: Sendable {
       }
     }
     if !permuted.isEmpty {
-      let p = CountPermutationTest.pValues(permuted.map(\.test), permutations: permutations, seed: permutationSeed)
+      // One thread: the replicates already run concurrently.
+      let p = CountPermutationTest.pValues(permuted.map(\.test), permutations: permutations, seed: permutationSeed,
+                                           threads: 1)
       for (j, entry) in permuted.enumerated() { result[entry.index] = p[j].value <= delta }
     }
     return result
   }
-}
-
-/// One byte per (replicate, design), written by one replicate each.
-final class DecisionBuffer: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<UInt8>
-  init(count: Int) {
-    pointer = .allocate(capacity: count)
-    pointer.initialize(repeating: 0, count: count)
-  }
-  deinit { pointer.deallocate() }
 }

@@ -99,4 +99,50 @@ import Distributions
       }
     }
   }
+
+  /// `CVaR.value` (selection) is `CVaR.tail(...).cvar` (full sort) bit for bit:
+  /// large K (so the partition runs), heavy ties, zero and non-uniform
+  /// weights, α on cumulative-weight boundaries, α = 1 and tiny α.
+  @Test func selectionValueEqualsSortedTail() {
+    var rng = Xoshiro256StarStar(seed: 105)
+    var checked = 0
+    for round in 0..<400 {
+      let k = [1, 2, 25, 26, 100, 777, 4096][round % 7] + Int(rng.next() % 3)
+      let levels = [0, 2, 5, 50][Int(rng.next() % 4)]  // 0: continuous values; else that many distinct values
+      let delta = (0..<k).map { _ in
+        levels == 0 ? rng.nextUnitDouble() - 0.5 : Double(Int(rng.next() % UInt64(levels))) / Double(levels) - 0.3
+      }
+      let weightKind = rng.next() % 4
+      var weights = (0..<k).map { _ -> Double in
+        switch weightKind {
+        case 0: 1.0
+        case 1: 0.05 + rng.nextUnitDouble()
+        case 2: rng.next() % 4 == 0 ? 0 : 1 + Double(rng.next() % 3)  // some zero weights, integer ratios
+        default: Double(1 + rng.next() % 1000)
+        }
+      }
+      if weights.allSatisfy({ $0 == 0 }) { weights[0] = 1 }
+      let total = weights.reduce(0, +)
+      // The tail order, to put α exactly on cumulative weights.
+      let order = delta.indices.sorted { delta[$0] > delta[$1] || (delta[$0] == delta[$1] && $0 < $1) }
+      var boundaries: [Double] = []
+      var cumulative = 0.0
+      for g in order {
+        cumulative += weights[g] / total
+        boundaries.append(cumulative)
+      }
+      var alphas: [Double] = [1, 1e-6, 0.1, 0.05, rng.nextUnitDouble() * 0.999 + 0.001]
+      for _ in 0..<4 {
+        let b = boundaries[Int(rng.next() % UInt64(k))]
+        if b > 0 && b <= 1 { alphas += [b, min(b.nextUp, 1), b.nextDown] }
+      }
+      for alpha in alphas where alpha > 0 && alpha <= 1 {
+        let sorted = CVaR.tail(of: delta, weights: weights, alpha: alpha).cvar
+        let selected = CVaR.value(of: delta, weights: weights, alpha: alpha)
+        #expect(selected == sorted, "k \(k) levels \(levels) weights \(weightKind) α \(alpha)")
+        checked += 1
+      }
+    }
+    #expect(checked > 3000)
+  }
 }

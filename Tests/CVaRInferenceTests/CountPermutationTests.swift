@@ -54,6 +54,69 @@ import Distributions
     }
   }
 
+  /// The p-values do not depend on the number of threads: permutation b
+  /// always draws from stream b + 1 and the chunks' counts are added in a
+  /// fixed order.
+  @Test func pValuesDoNotDependOnThreads() {
+    var generator = Xoshiro256StarStar(seed: 33)
+    var moderate = 0
+    for trial in 0..<12 {
+      let k = 3 + trial * 7
+      let sizes = (0..<k).map { _ in 2 + Int(generator.next(upperBound: UInt64(40))) }
+      // Counts drawn under H0, so that the p-values are spread over (0, 1].
+      let counts = MultivariateHypergeometric.sample(colours: sizes, draws: sizes.reduce(0, +) / 4, using: &generator)
+      let weights = (0..<k).map { _ in trial % 2 == 0 ? 1 : 0.2 + generator.nextUnitDouble() }
+      let tests = TestStatistic.allCases.map {
+        CountPermutationTest(statistic: $0, sizes: sizes, counts: counts, weights: weights, reference: .fixed(0.25),
+                             disparity: trial % 3 == 0 ? .twoSided : .oneSided, alpha: 0.1 + 0.05 * Double(trial % 4))
+      }
+      let b = 300 + 97 * trial
+      let single = CountPermutationTest.pValues(tests, permutations: b, seed: UInt64(100 + trial), threads: 1)
+      for threads in [2, 3, 8] {
+        #expect(CountPermutationTest.pValues(tests, permutations: b, seed: UInt64(100 + trial), threads: threads) == single,
+                "trial \(trial), \(threads) threads")
+      }
+      for (test, p) in zip(tests, single) {
+        #expect(test.pValue(permutations: b, seed: UInt64(100 + trial), threads: 2) == p)
+        #expect(test.pValue(permutations: b, seed: UInt64(100 + trial), threads: 1) == p)
+      }
+      moderate += single.filter { $0.value > 0.05 && $0.value < 0.95 }.count
+    }
+    #expect(moderate >= 12)
+  }
+
+  /// The cvar p-value counts exactly the permutations whose sort-based
+  /// `CVaR.tail(...).cvar` reaches the observed value (the permutation loop
+  /// uses the selection-based `CVaR.value`).
+  @Test func cvarPValueMatchesSortBasedCVaR() {
+    var generator = Xoshiro256StarStar(seed: 34)
+    for trial in 0..<6 {
+      let k = 30 + 40 * trial
+      let sizes = (0..<k).map { _ in 1 + Int(generator.next(upperBound: UInt64(25))) }
+      let counts = sizes.map { n in Int((Double(n) * (0.15 + 0.2 * generator.nextUnitDouble())).rounded()) }
+      let weights = (0..<k).map { g in trial % 2 == 0 ? 1 : Double(sizes[g]) }
+      let alpha = [0.1, 0.05, 0.25][trial % 3]
+      let test = CountPermutationTest(statistic: .cvar, sizes: sizes, counts: counts, weights: weights,
+                                      reference: .fixed(0.25), disparity: .oneSided, alpha: alpha)
+      let b = 400
+      let seed = UInt64(200 + trial)
+      func sorted(_ x: [Int]) -> Double {
+        CVaR.tail(of: zip(sizes, x).map { n, c in DisparityKind.oneSided.disparity(Double(c) / Double(n), reference: 0.25) },
+                  weights: test.weights, alpha: alpha).cvar
+      }
+      let observed = sorted(counts)
+      #expect(observed == test.observedThroughBatch())
+      let urn = MultivariateHypergeometric.Urn(colours: sizes)
+      var exceedances = 0
+      for permutation in 0..<b {
+        var stream = Xoshiro256StarStar(seed: seed, stream: UInt64(permutation) + 1)
+        let x = urn.sample(draws: counts.reduce(0, +), using: &stream)
+        if sorted(x) >= observed - (1e-9 * abs(observed) + 1e-12) { exceedances += 1 }
+      }
+      #expect(test.pValue(permutations: b, seed: seed) == PermutationPValue(exceedances: exceedances, permutations: b))
+    }
+  }
+
   /// Against numpy's multivariate_hypergeometric (200,000 permutations per
   /// case): agreement within 4 Monte-Carlo standard errors of the difference.
   @Test func pValuesAgreeWithNumpy() throws {
