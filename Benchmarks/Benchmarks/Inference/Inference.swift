@@ -27,7 +27,7 @@ let benchmarks: @Sendable () -> Void = {
   let k = 4_096
   for statistic in [TestStatistic.l2, .cvar] {
     Benchmark(
-      "CountPermutationTest.pValue, \(statistic) (B=9999, K=4096, permutations/s)",
+      thresholdName("CountPermutationTest.pValue, \(statistic) (B=9999, K=4096, permutations/s)"),
       configuration: .init(
         metrics: [.wallClock, .mallocCountTotal, Tolerances.permutationsPerSecond],
         maxDuration: .seconds(1), maxIterations: 2,
@@ -60,7 +60,7 @@ let benchmarks: @Sendable () -> Void = {
   let observations = 1_000_000
   for l2FirstLook in [nil, 256] as [Int?] {
     Benchmark(
-      "SequentialTester.observe (K=1024, \(l2FirstLook == nil ? "CVaR bound only" : "with L2 looks"), observations/s)",
+      thresholdName("SequentialTester.observe (K=1024, \(l2FirstLook == nil ? "CVaR bound only" : "with L2 looks"), observations/s)"),
       configuration: .init(
         metrics: [.wallClock, .mallocCountTotal, Tolerances.observationsPerSecond],
         thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.observationsPerSecond]))

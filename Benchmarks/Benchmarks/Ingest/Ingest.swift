@@ -21,7 +21,7 @@ let benchmarks: @Sendable () -> Void = {
   let megabytes = Double(csvBytes.count) / 1e6
 
   Benchmark(
-    "CSV read, fields only (1e6 rows, MB/s)",
+    thresholdName("CSV read, fields only (1e6 rows, MB/s)"),
     configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond],
                          thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond]))
   ) { benchmark in
@@ -34,7 +34,7 @@ let benchmarks: @Sendable () -> Void = {
   }
 
   Benchmark(
-    "CSV to GroupTable (1e6 rows, K=256, MB/s)",
+    thresholdName("CSV to GroupTable (1e6 rows, K=256, MB/s)"),
     configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond],
                          thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond]))
   ) { benchmark in
@@ -47,7 +47,7 @@ let benchmarks: @Sendable () -> Void = {
   }
 
   Benchmark(
-    "CSV to GroupTable, two parts in parallel (1e6 rows, K=256, MB/s)",
+    thresholdName("CSV to GroupTable, two parts in parallel (1e6 rows, K=256, MB/s)"),
     configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond],
                          thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megabytesPerSecond]))
   ) { benchmark in
@@ -63,7 +63,7 @@ let benchmarks: @Sendable () -> Void = {
   let memoryRows = 10_000_000
   for k in [16, 256, 4_096, 65_536] {
     Benchmark(
-      "aggregate in memory (1e7 rows, K=\(k), Mrows/s)",
+      thresholdName("aggregate in memory (1e7 rows, K=\(k), Mrows/s)"),
       configuration: .init(
         metrics: [.wallClock, .mallocCountTotal, Tolerances.megarowsPerSecond],
         thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.megarowsPerSecond])

@@ -15,7 +15,7 @@ let benchmarks: @Sendable () -> Void = {
   )
 
   for k in [256, 65_536] {
-    Benchmark("SamplePlanner.plan (K=\(k), alpha 0.1)") { _ in
+    Benchmark(thresholdName("SamplePlanner.plan (K=\(k), alpha 0.1)")) { _ in
       let shares = (0..<k).map { 1.0 + Double($0 % 7) }
       let weights = [Double](repeating: 1, count: k)
       let problem = PlanningProblem(shares: shares, weights: weights, alpha: 0.1, epsilon: 0.05, delta: 0.05, power: 0.8)
@@ -32,7 +32,7 @@ let benchmarks: @Sendable () -> Void = {
     test: .l2, sampler: .iid, calibration: .bound, delta: 0.05)
   let rates = (0..<k).map { 0.2 + 0.1 * Double($0) / Double(k) }
   Benchmark(
-    "ReplicateSimulator.scores, one batch (16 replicates, K=256, n=1e5, iid, l2)",
+    thresholdName("ReplicateSimulator.scores, one batch (16 replicates, K=256, n=1e5, iid, l2)"),
     configuration: .init(metrics: [.wallClock, .mallocCountTotal, Tolerances.observationsPerSecond],
                          thresholds: Tolerances.standard([.wallClock, .mallocCountTotal, Tolerances.observationsPerSecond]))
   ) { benchmark in

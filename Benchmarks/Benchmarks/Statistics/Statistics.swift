@@ -32,26 +32,26 @@ let benchmarks: @Sendable () -> Void = {
   )
   let k = 1_000_000
 
-  Benchmark("CVaR.tail, weighted (1e6 groups, alpha 0.1)") { (_: Benchmark, data: GroupValues) in
+  Benchmark(thresholdName("CVaR.tail, weighted (1e6 groups, alpha 0.1)")) { (_: Benchmark, data: GroupValues) in
     blackHole(CVaR.tail(of: data.values, weights: data.weights, alpha: 0.1))
   } setup: {
     groupValues(k, seed: 7)
   }
 
-  Benchmark("CVaR.tail, uniform weights (1e6 groups, alpha 0.05)") { (_: Benchmark, data: GroupValues) in
+  Benchmark(thresholdName("CVaR.tail, uniform weights (1e6 groups, alpha 0.05)")) { (_: Benchmark, data: GroupValues) in
     blackHole(CVaR.tail(of: data.values, weights: data.weights, alpha: 0.05))
   } setup: {
     GroupValues(values: groupValues(k, seed: 8).values, weights: [Double](repeating: 1, count: k))
   }
 
-  Benchmark("Renyi entropy H_2/3 and norm_2/3 (1e6 groups)") { (_: Benchmark, data: [Double]) in
+  Benchmark(thresholdName("Renyi entropy H_2/3 and norm_2/3 (1e6 groups)")) { (_: Benchmark, data: [Double]) in
     blackHole(RenyiEntropy.entropy(data, order: 2.0 / 3))
     blackHole(RenyiEntropy.norm23(data))
   } setup: {
     groupValues(k, seed: 9).weights
   }
 
-  Benchmark("Renyi entropy H_0, H_1, H_2, H_inf (1e6 groups)") { (_: Benchmark, data: [Double]) in
+  Benchmark(thresholdName("Renyi entropy H_0, H_1, H_2, H_inf (1e6 groups)")) { (_: Benchmark, data: [Double]) in
     for order in [0, 1, 2, Double.infinity] { blackHole(RenyiEntropy.entropy(data, order: order)) }
   } setup: {
     groupValues(k, seed: 10).weights

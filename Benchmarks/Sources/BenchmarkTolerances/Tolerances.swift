@@ -1,4 +1,5 @@
 import Benchmark
+import Foundation
 
 /// The metrics and threshold tolerances shared by every suite.
 ///
@@ -6,6 +7,15 @@ import Benchmark
 /// tolerances are wide: a check fails when a benchmark runs more than twice as
 /// slow as the stored p90 (throughput below half of it). Allocation counts are
 /// deterministic, so they get a tight absolute tolerance.
+/// A benchmark name as the threshold files spell it. ordo-one/benchmark 1.38.1
+/// writes `Thresholds/<target>.<name>.p90.json` with spaces and slashes of the
+/// name replaced by underscores, but looks the files up by the raw name, so a
+/// name with a space or a slash never finds its thresholds. Naming the
+/// benchmarks this way makes the two agree.
+public func thresholdName(_ name: String) -> String {
+  name.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_")
+}
+
 public enum Tolerances {
   /// Megabytes (10⁶ bytes) of input per second.
   public static let megabytesPerSecond = BenchmarkMetric.custom("MB/s", polarity: .prefersLarger, useScalingFactor: false)
