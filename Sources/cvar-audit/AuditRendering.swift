@@ -19,6 +19,7 @@ struct AuditDocument: Encodable {
   struct Summary: Encodable {
     var groups: Int
     var rows: Int
+    var blankLines: Int
     var eligibleRows: Int
     var overallRate: Double?
     var referenceRate: Double?
@@ -80,7 +81,7 @@ enum AuditRendering {
       },
       groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
       summary: AuditDocument.Summary(
-        groups: s.groups, rows: s.rows, eligibleRows: s.eligibleRows, overallRate: finite(s.overallRate),
+        groups: s.groups, rows: s.rows, blankLines: s.blankLines, eligibleRows: s.eligibleRows, overallRate: finite(s.overallRate),
         referenceRate: finite(s.referenceRate), cvar: finite(s.cvar), var: finite(s.valueAtRisk),
         maxGap: finite(s.maxGap), betweenGroupsDifference: finite(s.betweenGroupsDifference),
         meanDisparity: finite(s.meanDisparity),
@@ -174,7 +175,8 @@ enum AuditRendering {
     let level = fixed(100 * c.confidenceLevel, c.confidenceLevel * 100 == (c.confidenceLevel * 100).rounded() ? 0 : 1)
     var out = "CVaR audit of the \(metricName(c.metric)) across \(r.attributes.joined(separator: " × "))\n"
     out += "input: \(inputName); \(grouped(s.rows)) rows, \(s.groups) groups with a rate"
-    out += ", \(grouped(s.eligibleRows)) eligible rows\n"
+    out += ", \(grouped(s.eligibleRows)) eligible rows"
+    out += s.blankLines > 0 ? "; \(grouped(s.blankLines)) blank line\(s.blankLines == 1 ? "" : "s") skipped\n" : "\n"
     out += "α = \(c.alpha), weights \(c.weighting), \(c.disparity.rawValue) disparity against the \(referenceName(c.reference)) rate\n\n"
     let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "weight", "tail"]
     let rows: [[String]] = r.groups.map { g in

@@ -68,6 +68,17 @@ import FixtureSupport
     #expect((doc["summary"] as! [String: Any])["groups"] as? Int == 2)
   }
 
+  @Test func blankLinesAreSkippedAndCounted() throws {
+    let data = "g,y,p\n\na,1,1\n\n\nb,0,1\r\n\r\nb,1,1\n"
+    let r = try runCLI(["audit", "--input", "-", "--group-by", "g", "--label", "y", "--prediction", "p", "--format", "json"], stdin: data)
+    #expect(r.status == 0, "\(r.stderr)")
+    let summary = try Self.json(r.stdout)["summary"] as! [String: Any]
+    #expect(summary["rows"] as? Int == 3)
+    #expect(summary["blankLines"] as? Int == 4)
+    let table = try runCLI(["audit", "--input", "-", "--group-by", "g", "--label", "y", "--prediction", "p"], stdin: data)
+    #expect(table.stdout.contains("; 4 blank lines skipped"))
+  }
+
   @Test func scoreThresholdMatchesEmbeddedDefault() throws {
     let path = Fixtures.repositoryRoot.appendingPathComponent("Sources/CVaRAudit/Resources/compas-two-years.csv").path
     let explicit = try runCLI(["audit", "--input", path, "--group-by", "race,sex,age_cat", "--label", "two_year_recid",

@@ -90,6 +90,8 @@ public struct AuditSummary: Hashable, Sendable {
   public var groups: Int
   /// Data rows read.
   public var rows: Int
+  /// Blank lines skipped in the input (not counted in `rows`).
+  public var blankLines: Int = 0
   /// Rows eligible for the metric in groups with a rate.
   public var eligibleRows: Int
   /// Σ S_g / Σ n_g.
@@ -227,7 +229,7 @@ public enum DisparityAudit {
       return a.key.lexicographicallyPrecedes(b.key)
     }
 
-    let summary = AuditSummary(
+    var summary = AuditSummary(
       groups: k, rows: table.rowsRead, eligibleRows: pooled.count, overallRate: pooled.mean,
       referenceRate: referenceRate, cvar: tail.cvar, valueAtRisk: tail.valueAtRisk,
       maxGap: disparities.max()!, betweenGroupsDifference: rates.max()! - rates.min()!,
@@ -235,6 +237,7 @@ public enum DisparityAudit {
       cvarInterval: ConfidenceInterval(lower: lowerCVaR, upper: upperCVaR),
       renyi23: RenyiEntropy.entropy(weights, order: 2.0 / 3), norm23: RenyiEntropy.norm23(weights),
       effectiveGroups: RenyiEntropy.effectiveNumber(weights), simultaneousIntervals: m)
+    summary.blankLines = table.blankLines
     return AuditResult(configuration: configuration, attributes: table.attributes, groups: groups,
                        groupsWithoutRate: withoutRate, summary: summary, excluded: table.excluded)
   }

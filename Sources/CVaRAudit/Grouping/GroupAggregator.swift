@@ -295,5 +295,8 @@ public enum GroupAggregator {
       }
       if table.isSizesOnly { table.addRow(group: g) }
     }
+    // The reader's count from its start (blank lines before the header
+    // included); each table of a split read has its own reader.
+    table.blankLines = reader.blankLines
   }
 }

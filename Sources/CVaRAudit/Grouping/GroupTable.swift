@@ -34,6 +34,10 @@ public struct GroupTable: Sendable {
   public var rowsRead: Int = 0
   /// Rows left out, by reason.
   public var excluded = ExcludedRows()
+  /// Blank lines skipped in the input (not rows: they hold no fields, and
+  /// pandas' `read_csv` skips them too), reported so that nothing in the
+  /// input goes unaccounted for.
+  public var blankLines: Int = 0
 
   private var index = ByteKeyTable()
 
@@ -197,6 +201,7 @@ public struct GroupTable: Sendable {
     }
     rowsRead += other.rowsRead
     excluded = excluded + other.excluded
+    blankLines += other.blankLines
   }
 }
 
