@@ -1,4 +1,9 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Thin, Swift-typed wrappers over OpenBLAS's CBLAS.
 ///
@@ -12,14 +17,23 @@ public enum BLAS {
   public static var threadCount: Int { Int(openblas_get_num_threads()) }
 
   /// Sets the number of threads OpenBLAS may use for one call
-  /// (`openblas_set_num_threads`). With one, its idle worker threads stop
-  /// spinning (they otherwise poll with `sched_yield` after library load and
-  /// after every call, taking a core from the caller's own threads).
+  /// (`openblas_set_num_threads`). With one, the worker threads that the
+  /// pthread build of OpenBLAS starts when it loads are also shut down
+  /// (`blas_thread_shutdown_`, looked up at run time because the serial
+  /// and OpenMP builds may not export it): `openblas_set_num_threads(1)`
+  /// alone leaves them polling with `sched_yield` for about 2²⁸ cycles
+  /// after the load, which measured at ~0.1 s of CPU per process and took a
+  /// core from the caller's own threads. Should a later call want more
+  /// threads, OpenBLAS starts its workers again.
   ///
   /// - Precondition: n ≥ 1.
   public static func setThreadCount(_ n: Int) {
     precondition(n >= 1, "at least one thread")
     openblas_set_num_threads(Int32(n))
+    if n == 1, let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") {
+      typealias Shutdown = @convention(c) () -> Int32
+      _ = unsafeBitCast(symbol, to: Shutdown.self)()
+    }
   }
 
   /// The dot product Σᵢ xᵢ yᵢ (`cblas_ddot`).
