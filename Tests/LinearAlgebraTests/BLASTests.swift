@@ -25,6 +25,29 @@ import Testing
     #expect(c == [19, 22, 43, 50])
   }
 
+  /// One thread shuts OpenBLAS's workers down; a large product (which the
+  /// pthread build would split across threads) is still right afterwards,
+  /// and again after the workers are allowed back.
+  /// The thread count is process-wide, which other tests may see: every
+  /// count gives the same products here (integers, exact in any order).
+  @Test func largeProductAcrossThreadCounts() {
+    let n = 256
+    let a = (0..<n * n).map { Double($0 % 7) - 3 }
+    let b = (0..<n * n).map { Double(($0 * 5) % 11) - 5 }
+    var expected = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { for j in 0..<n { var s = 0.0; for k in 0..<n { s += a[i * n + k] * b[k * n + j] }; expected[i * n + j] = s } }
+    for threads in [1, 2, 1] {
+      BLAS.setThreadCount(threads)
+      var c = [Double](repeating: 0, count: n * n)
+      a.withUnsafeBufferPointer { ab in
+        b.withUnsafeBufferPointer { bb in
+          c.withUnsafeMutableBufferPointer { cb in BLAS.gemm(m: n, n: n, k: n, ab, bb, cb) }
+        }
+      }
+      #expect(c == expected, "threads \(threads)")
+    }
+  }
+
   @Test func choleskyFactorsAndSolves() throws {
     // A = [[4 2] [2 3]] = L Lᵀ with L = [[2 0] [1 √2]].
     let l = try LAPACK.cholesky(n: 2, [4, 2, 2, 3])
