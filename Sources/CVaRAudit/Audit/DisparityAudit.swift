@@ -1,3 +1,4 @@
+import Dispatch
 import LinearAlgebra
 
 /// What an audit computes and how.
@@ -139,6 +140,26 @@ public enum DisparityAudit {
   /// - Throws: `AuditError` when no group has a rate, when the reference group
   ///   is missing or has no rate, or when custom weights miss a group.
   /// - Complexity: O(K log K) for K groups.
+  /// `items.map(transform)`, in chunks on all cores when there are many
+  /// items (the simultaneous Clopper–Pearson intervals: two inverse
+  /// incomplete beta functions per group, most of an audit's time after the
+  /// read at K = 4,096). Each element is computed alone, so the result is
+  /// the same for any number of cores.
+  static func parallelMap<T: Sendable, U>(_ items: [T], _ transform: @escaping @Sendable (T) -> U) -> [U] {
+    let chunk = 256
+    guard items.count >= 2 * chunk else { return items.map(transform) }
+    return [U](unsafeUninitializedCapacity: items.count) { buffer, initialized in
+      let base = UncheckedSendable(buffer.baseAddress!)
+      let chunks = (items.count + chunk - 1) / chunk
+      DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        for i in (c * chunk)..<min(items.count, (c + 1) * chunk) {
+          (base.value + i).initialize(to: transform(items[i]))
+        }
+      }
+      initialized = items.count
+    }
+  }
+
   public static func run(_ table: GroupTable, configuration: AuditConfiguration) throws -> AuditResult {
     let metric = configuration.metric
     precondition(table.supports(metric), "the table does not hold what \(metric) needs")
@@ -208,7 +229,7 @@ public enum DisparityAudit {
     let simultaneous = configuration.simultaneousMethod
     let referenceInterval = referenceStatistics.map { simultaneous.interval($0, delta: each) }
       ?? ConfidenceInterval(lower: referenceRate, upper: referenceRate)
-    let disparityIntervals = stats.map { s in
+    let disparityIntervals = Self.parallelMap(stats) { s in
       configuration.disparity.disparityRange(mean: simultaneous.interval(s, delta: each), reference: referenceInterval)
     }
 
@@ -241,4 +262,11 @@ public enum DisparityAudit {
     return AuditResult(configuration: configuration, attributes: table.attributes, groups: groups,
                        groupsWithoutRate: withoutRate, summary: summary, excluded: table.excluded)
   }
+}
+
+/// A value handed to concurrent workers that write disjoint parts of it
+/// (`DisparityAudit.parallelMap`'s output buffer).
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }
