@@ -13,34 +13,14 @@ Generator.multivariate_hypergeometric.
 """
 from __future__ import annotations
 
-import json
-import os
-import sys
-from importlib.metadata import version as pkg_version
-
 import numpy as np
 import scipy
 import scipy.stats as st
 from statsmodels.stats.multitest import multipletests
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "Tests", "Fixtures")
+from fixture_io import dump, versions
+
 GEN = "Tests/Oracles/make_inference_fixtures.py"
-
-
-def versions(*names):
-    out = {"python": "%d.%d.%d" % sys.version_info[:3]}
-    for n in names:
-        out[n] = pkg_version(n)
-    return out
-
-
-def dump(name, obj):
-    path = os.path.join(OUT, name)
-    with open(path, "w") as fh:
-        json.dump(obj, fh, indent=1, sort_keys=True)
-        fh.write("\n")
-    print("wrote", path)
 
 
 # --- statistics on a B x K matrix of counts (numpy, written independently) ---
