@@ -24,10 +24,12 @@ apt-install:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-# Python packages of the end-to-end tests (real SQL engines), pinned, installed
-# only when missing: DuckDB (embedded) and PySpark (local mode, needs Java 17).
+# Python packages of the end-to-end tests (real SQL engines and parsers), pinned,
+# installed only when missing: DuckDB (embedded), PySpark (local mode, needs
+# Java 17), pglast (PostgreSQL's own parser), sqlglot (BigQuery parser) and
+# pgserver (a PostgreSQL 16 server in a wheel, started by the tests).
 PYTHON ?= python3
-PIP_PACKAGES := duckdb==2.0.1 pyspark==4.3.0 pytest
+PIP_PACKAGES := duckdb==2.0.1 pyspark==4.3.0 pglast==8.7 sqlglot==30.30.0 pgserver==0.1.4 pytest
 e2e-deps:
 	@missing=""; for p in $(PIP_PACKAGES); do name=$${p%%==*}; want=$${p#*==}; \
 	  have=$$($(PYTHON) -c "import importlib.metadata as m; print(m.version('$$name'))" 2>/dev/null); \
@@ -54,7 +56,8 @@ test: test-deps e2e-deps
 	$(SWIFT) build -c release --package-path Benchmarks
 	@$(MAKE) --no-print-directory notebooks-test
 
-# Only the end-to-end tests against DuckDB and Spark (after a build).
+# Only the end-to-end tests (DuckDB, Spark, PostgreSQL; the PostgreSQL and
+# BigQuery parsers), after a build.
 test-e2e: e2e-deps
 	$(SWIFT) build
 	$(PYTHON) -m pytest Tests/EndToEnd -q -rs -p no:cacheprovider

@@ -15,20 +15,60 @@ import Foundation
   @Test func stringLiterals() {
     #expect(SQLDialect.duckdb.stringLiteral("loss:it's") == "'loss:it''s'")
     #expect(SQLDialect.spark.stringLiteral("loss:a\\'b") == "'loss:a\\\\\\'b'")
+    // BigQuery refuses a newline in a quoted string, even after a backslash.
+    #expect(scalars(SQLDialect.bigquery.stringLiteral("loss:a\nb\r\nc")) == scalars("'loss:a\\nb\\r\\nc'"))
+    #expect(SQLDialect.postgres.stringLiteral("loss:a\nb") == "'loss:a\nb'")
   }
 
-  /// Every quote character in a name is escaped: stripping the escaped
-  /// pairs leaves exactly the two delimiting quotes, for any name.
+  /// A quote followed by a combining mark is one Swift Character, not equal
+  /// to the quote, but the engines read the quote: it must be escaped. Compared
+  /// as scalars (String == compares canonically equivalent Characters).
+  @Test func aQuoteBeforeACombiningMarkIsEscaped() {
+    #expect(scalars(SQLDialect.postgres.quote("x\"\u{301}")) == scalars("\"x\"\"\u{301}\""))
+    #expect(scalars(SQLDialect.spark.quote("x`\u{301}")) == scalars("`x``\u{301}`"))
+    #expect(scalars(SQLDialect.bigquery.quote("x`\u{301}\\\u{301}\r\n")) == scalars("`x\\`\u{301}\\\\\u{301}\\r\\n`"))
+    #expect(scalars(SQLDialect.duckdb.stringLiteral("it'\u{301}s")) == scalars("'it''\u{301}s'"))
+    #expect(scalars(SQLDialect.bigquery.stringLiteral("it'\u{301}s")) == scalars("'it\\'\u{301}s'"))
+    #expect(scalars(SQLDialect.duckdb.quoteTable("a.\u{301}b")) == scalars("\"a\".\"\u{301}b\""))
+  }
+
+  /// Every quote character in a name is escaped: between the two delimiting
+  /// quotes no quote stands alone, for any name (scalar by scalar, as a SQL
+  /// lexer reads).
   @Test func noNameEndsTheQuotedIdentifierEarly() {
-    let names = ["\"", "\"\"", "a\"", "`", "``x`", "a\" OR 1=1 --", "x`; DROP TABLE t; --"]
+    let names = ["\"", "\"\"", "a\"", "`", "``x`", "a\" OR 1=1 --", "x`; DROP TABLE t; --", "x\"\u{301}; --",
+                 "x`\u{301}; --", "\u{301}\"\u{301}`\u{301}", "\\`", "a\\\u{301}`"]
+    /// Whether a quote in the body (the text between the delimiters) is not
+    /// part of an escape: `escape` followed by any scalar is one escape.
+    func endsEarly(_ quoted: String, quote: Unicode.Scalar, escape: Unicode.Scalar) -> Bool {
+      let all = scalars(quoted)
+      guard all.count >= 2, all.first == quote, all.last == quote else { return true }
+      let body = Array(all.dropFirst().dropLast())
+      var i = 0
+      while i < body.count {
+        if body[i] == escape {
+          if i + 1 == body.count || (escape == quote && body[i + 1] != quote) { return true }
+          i += 2
+        } else if body[i] == quote {
+          return true
+        } else {
+          i += 1
+        }
+      }
+      return false
+    }
     for name in names {
-      let d = SQLDialect.duckdb.quote(name)
-      #expect(d.dropFirst().dropLast().replacingOccurrences(of: "\"\"", with: "").contains("\"") == false)
-      let s = SQLDialect.spark.quote(name)
-      #expect(s.dropFirst().dropLast().replacingOccurrences(of: "``", with: "").contains("`") == false)
+      for dialect in [SQLDialect.duckdb, .postgres] {
+        #expect(!endsEarly(dialect.quote(name), quote: "\"", escape: "\""), "\(dialect) \(name)")
+      }
+      #expect(!endsEarly(SQLDialect.spark.quote(name), quote: "`", escape: "`"), "spark \(name)")
+      #expect(!endsEarly(SQLDialect.bigquery.quote(name), quote: "`", escape: "\\"), "bigquery \(name)")
     }
   }
 }
+
+/// The Unicode scalars of a string, to compare texts as a SQL lexer reads them.
+func scalars(_ text: String) -> [Unicode.Scalar] { Array(text.unicodeScalars) }
 
 @Suite struct AggregatesQueryTests {
   func query(_ metrics: [Metric], label: String? = "y", prediction: PredictionSource? = .column("p"),

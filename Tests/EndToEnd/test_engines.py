@@ -159,12 +159,15 @@ def test_duckdb_hostile_identifiers_are_quoted(data):
     duckdb = pytest.importorskip("duckdb", reason="duckdb is not installed: run `make e2e-deps`")
     directory, _, _ = data
     con = duckdb.connect()
-    hostile = 'g"; DROP TABLE "t"; --'
+    # The second name's quote is followed by a combining mark (one Swift
+    # Character with it, but still a quote to the engine).
+    hostiles = ['g"; DROP TABLE "t"; --', 'g"\u0301; DROP TABLE "t"; --']
     label = "y' OR '1'='1"
-    con.execute('CREATE TABLE "t" ("g""; DROP TABLE ""t""; --" VARCHAR, "y\' OR \'1\'=\'1" INTEGER, "p" INTEGER)')
-    con.execute("INSERT INTO t VALUES ('a', 1, 1), ('a', 0, 1), ('b', 1, 0), ('b', 1, 1), ('b', 0, 0)")
+    con.execute('CREATE TABLE "t" ("g""; DROP TABLE ""t""; --" VARCHAR, "g""\u0301; DROP TABLE ""t""; --" VARCHAR, '
+                '"y\' OR \'1\'=\'1" INTEGER, "p" INTEGER)')
+    con.execute("INSERT INTO t VALUES ('a', 'a', 1, 1), ('a', 'a', 0, 1), ('b', 'b', 1, 0), ('b', 'b', 1, 1), ('b', 'b', 0, 0)")
     con.execute('CREATE TABLE "we""ird" AS SELECT * FROM t')
-    for table in ["t", 'we"ird']:
+    for table, hostile in [(t, h) for t in ["t", 'we"ird'] for h in hostiles]:
         query = run("sql", "--dialect", "duckdb", "--table", table, "--group-by", hostile, "--label", label,
                     "--prediction", "p", "--metric", "error").stdout
         out = directory / "hostile.csv"

@@ -8,27 +8,37 @@ public enum SQLDialect: String, CaseIterable, Sendable {
   /// - BigQuery: `` `name` `` with backslash escapes (`` \` ``, `\\`, `\n`, `\r`),
   ///   its only way to put a backtick in a quoted identifier.
   ///
+  /// The name is escaped Unicode scalar by Unicode scalar, as the engines read
+  /// it: a quote followed by a combining mark is one Swift `Character` that
+  /// is not equal to the quote, but it is still a quote to the engine.
+  ///
   /// - Precondition: `name` is non-empty and has no NUL character
   ///   (`AggregatesQuery.check` reports both to users).
   public func quote(_ name: String) -> String {
-    precondition(!name.isEmpty && !name.contains("\u{0}"), "an identifier is non-empty and has no NUL")
+    precondition(!name.isEmpty && !name.unicodeScalars.contains("\u{0}"), "an identifier is non-empty and has no NUL")
     switch self {
     case .duckdb, .postgres:
-      return "\"" + name.replacingAll("\"", with: "\"\"") + "\""
+      return "\"" + name.escapingScalars { $0 == "\"" ? "\"\"" : nil } + "\""
     case .spark:
-      return "`" + name.replacingAll("`", with: "``") + "`"
+      return "`" + name.escapingScalars { $0 == "`" ? "``" : nil } + "`"
     case .bigquery:
-      var quoted = "`"
-      for c in name {
-        switch c {
-        case "`": quoted += "\\`"
-        case "\\": quoted += "\\\\"
-        case "\n": quoted += "\\n"
-        case "\r": quoted += "\\r"
-        default: quoted.append(c)
+      return "`" + name.escapingScalars { scalar in
+        switch scalar {
+        case "`": "\\`"
+        case "\\": "\\\\"
+        case "\n": "\\n"
+        case "\r": "\\r"
+        default: nil
         }
-      }
-      return quoted + "`"
+      } + "`"
+    }
+  }
+
+  /// The parts of a possibly qualified table name `a.b.c`, split at every
+  /// dot (every U+002E scalar, as the engines split).
+  public static func tableParts(_ name: String) -> [String] {
+    name.unicodeScalars.split(separator: ".", omittingEmptySubsequences: false).map {
+      String(String.UnicodeScalarView($0))
     }
   }
 
@@ -36,7 +46,7 @@ public enum SQLDialect: String, CaseIterable, Sendable {
   /// quoted on its own (so a part cannot contain a dot; name such a table
   /// through a view).
   public func quoteTable(_ name: String) -> String {
-    name.split(separator: ".", omittingEmptySubsequences: false).map { quote(String($0)) }.joined(separator: ".")
+    SQLDialect.tableParts(name).map(quote).joined(separator: ".")
   }
 
   /// The name of the double-precision type.
@@ -109,11 +119,11 @@ public struct AggregatesQuery: Sendable {
       case nil: []
       }
     }()
-    if let bad = names.first(where: { $0.isEmpty || $0.contains("\u{0}") }) {
+    if let bad = names.first(where: { $0.isEmpty || $0.unicodeScalars.contains("\u{0}") }) {
       return "a column name must be non-empty and have no NUL character (got \"\(bad)\")"
     }
-    let parts = table.split(separator: ".", omittingEmptySubsequences: false)
-    if parts.contains(where: { $0.isEmpty || $0.contains("\u{0}") }) {
+    let parts = SQLDialect.tableParts(table)
+    if parts.contains(where: { $0.isEmpty || $0.unicodeScalars.contains("\u{0}") }) {
       return "the table name must be NAME or parts joined by dots (a.b.c), each part non-empty and without NUL (got \"\(table)\")"
     }
     let reserved = Set(AggregatesQuery.reservedNames)
@@ -225,24 +235,33 @@ public struct AggregatesQuery: Sendable {
 
 extension SQLDialect {
   /// A string literal: single quotes, a quote inside written twice (BigQuery
-  /// and Spark also read backslash escapes, so a backslash is escaped there).
+  /// and Spark also read backslash escapes, so a backslash and a quote are
+  /// escaped there; BigQuery refuses a newline in a quoted string, so a line
+  /// feed or carriage return is written `\n` or `\r` there, as in `quote`).
+  /// Escaped scalar by scalar, as `quote`.
   func stringLiteral(_ text: String) -> String {
-    var body = text
-    if self == .bigquery || self == .spark { body = body.replacingAll("\\", with: "\\\\") }
-    switch self {
-    case .bigquery, .spark: body = body.replacingAll("'", with: "\\'")
-    case .duckdb, .postgres: body = body.replacingAll("'", with: "''")
-    }
-    return "'" + body + "'"
+    "'" + text.escapingScalars { scalar in
+      switch (self, scalar) {
+      case (.bigquery, "\\"), (.spark, "\\"): "\\\\"
+      case (.bigquery, "'"), (.spark, "'"): "\\'"
+      case (.bigquery, "\n"): "\\n"
+      case (.bigquery, "\r"): "\\r"
+      case (.duckdb, "'"), (.postgres, "'"): "''"
+      default: nil
+      }
+    } + "'"
   }
 }
 
 extension String {
-  /// Every occurrence of `target` replaced by `replacement` (no Foundation).
-  func replacingAll(_ target: Character, with replacement: String) -> String {
-    var out = ""
-    for c in self { if c == target { out += replacement } else { out.append(c) } }
-    return out
+  /// The string with each Unicode scalar for which `escape` returns a
+  /// replacement replaced by it (scalars, not `Character`s: a quote followed
+  /// by a combining mark is one `Character`, but two scalars to a SQL lexer).
+  func escapingScalars(_ escape: (Unicode.Scalar) -> String?) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in unicodeScalars {
+      if let replacement = escape(scalar) { out.append(contentsOf: replacement.unicodeScalars) } else { out.append(scalar) }
+    }
+    return String(out)
   }
-
 }
