@@ -25,7 +25,9 @@ extension GroupAggregator {
   /// read sequentially.
   ///
   /// - Parameter splitAbove: the least number of data bytes to split; nil:
-  ///   8 MiB when at least two processors are online, never otherwise.
+  ///   4 MiB when at least two processors are online, never otherwise (at
+  ///   6–7.5 MB the split read was 10–13 % faster end to end than the
+  ///   sequential one, at 2.2 MB no faster, measured side by side).
   /// - Throws: as `aggregate(_:columns:)`.
   /// - Complexity: O(bytes); memory O(groups).
   public static func aggregate(path: String, delimiter: UInt8 = UInt8(ascii: ","), columns: ColumnSelection,
@@ -45,7 +47,7 @@ extension GroupAggregator {
     let layout = try RowLayout(reader: reader, columns: columns)
     var table = layout.makeTable()
     var noRows: LossRowBuffer? = nil
-    let minimum = splitAbove ?? (sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 ? 8 << 20 : Int.max)
+    let minimum = splitAbove ?? (sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 ? 4 << 20 : Int.max)
     if layout.lossColumn == nil, let cut = try cutOffset(path: path, after: reader.offset, minimumBytes: minimum) {
       return try aggregateInTwoParts(reader, path: path, delimiter: delimiter, layout: layout, cut: cut,
                                      secondPartBuffer: secondPartBuffer)
