@@ -197,12 +197,20 @@ def fairlearn_end_to_end(path: Path, groups: int):
                                groups)
 
 
-def swift_end_to_end(binary: Path, path: Path, groups: int):
+def swift_audit_process(binary: Path, path: Path) -> str:
+    """Runs `cvar-audit audit` on the CSV and returns its JSON output: what
+    is timed (the process, start-up included; not Python's parsing of the
+    output afterwards)."""
     out = subprocess.run(
         [str(binary), "audit", "--input", str(path), "--group-by", "group", "--label", "label",
          "--prediction", "prediction", "--metric", "error", "--alpha", str(ALPHA), "--format", "json"],
         check=True, capture_output=True, text=True)
-    document = json.loads(out.stdout)
+    return out.stdout
+
+
+def swift_result(output: str, groups: int):
+    """The per-group rates and the CVaR from cvar-audit's JSON."""
+    document = json.loads(output)
     rates = np.full(groups, np.nan)
     for g in document["groups"]:
         rates[int(g["key"]["group"])] = g["rate"]
@@ -334,7 +342,8 @@ def main() -> int:
                 write_csv(path, rows, groups, args.seed)
             megabytes = path.stat().st_size / 1e6
             r = args.repeats
-            t_swift, swift = best_of(r, swift_end_to_end, args.cvar_audit, path, groups)
+            t_swift, swift_output = best_of(r, swift_audit_process, args.cvar_audit, path)
+            swift = swift_result(swift_output, groups)
             t_numpy, numpy_result = best_of(r, numpy_end_to_end, path, groups)
             t_read, _ = best_of(r, read_numpy, path)
             t_pandas, pandas_result = best_of(r, pandas_end_to_end, path, groups)
@@ -500,7 +509,7 @@ def write_results(args, environment, bw, end_to_end, in_memory, permutation, fai
         f"Written by `make compare` (Benchmarks/compare/compare.py) on {time.strftime('%Y-%m-%d')}; "
         f"seed {args.seed}, best of {args.repeats} runs (5 for the in-memory kernels, {args.fairlearn_repeats} for "
         f"fairlearn, which is not run above {args.skip_fairlearn_above:,} rows), all in one run on a "
-        f"**shared** {environment['cores']}-core machine ({environment['cpu']}; other jobs were compiling), so "
+        f"**shared** {environment['cores']}-core machine ({environment['cpu']}; other jobs may be running on it), so "
         "the ratios (same run, same files) mean more than the absolute times.",
         f"Python {environment['python']}, numpy {environment['numpy']}, pandas {environment['pandas']}, "
         f"fairlearn {environment['fairlearn']}; OPENBLAS_CORETYPE={environment['OPENBLAS_CORETYPE']}.",
@@ -511,7 +520,8 @@ def write_results(args, environment, bw, end_to_end, in_memory, permutation, fai
         "",
         "## End to end from CSV (seconds)",
         "",
-        "cvar-audit runs as a subprocess (start-up included); Python times are in-process (imports excluded). "
+        "cvar-audit runs as a subprocess (start-up included; the clock stops when the process exits, before Python "
+        "parses its JSON); Python times are in-process (imports excluded). "
         "numpy = pandas.read_csv (C engine, explicit dtypes) + np.bincount; pandas = read_csv + groupby; "
         "fairlearn = read_csv + MetricFrame.",
         "",
