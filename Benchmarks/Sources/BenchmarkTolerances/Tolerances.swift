@@ -1,12 +1,6 @@
 import Benchmark
 import Foundation
 
-/// The metrics and threshold tolerances shared by every suite.
-///
-/// The machine that records Thresholds/ is a shared 2-core box, so wall-clock
-/// tolerances are wide: a check fails when a benchmark runs more than twice as
-/// slow as the stored p90 (throughput below half of it). Allocation counts are
-/// deterministic, so they get a tight absolute tolerance.
 /// A benchmark name as the threshold files spell it. ordo-one/benchmark 1.38.1
 /// writes `Thresholds/<target>.<name>.p90.json` with spaces and slashes of the
 /// name replaced by underscores, but looks the files up by the raw name, so a
@@ -16,6 +10,12 @@ public func thresholdName(_ name: String) -> String {
   name.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: " ", with: "_")
 }
 
+/// The metrics and threshold tolerances shared by every suite.
+///
+/// The machine that records Thresholds/ is a shared 2-core box, so wall-clock
+/// tolerances are wide: a check fails when a benchmark runs more than twice as
+/// slow as the stored p90 (throughput below half of it). Allocation counts are
+/// deterministic, so they get a tight absolute tolerance.
 public enum Tolerances {
   /// Megabytes (10⁶ bytes) of input per second.
   public static let megabytesPerSecond = BenchmarkMetric.custom("MB/s", polarity: .prefersLarger, useScalingFactor: false)
