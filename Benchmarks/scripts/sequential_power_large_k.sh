@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-200}
-swift build -c release --product cvar-audit >/dev/null
+swift build -c release --static-swift-stdlib --product cvar-audit >/dev/null
 BIN=.build/release/cvar-audit
 OUT=Benchmarks/results/sequential_power_large_k.jsonl
 : > "$OUT"

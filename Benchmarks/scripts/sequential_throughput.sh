@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-5000000}
-swift build -c release --product cvar-audit >/dev/null
+swift build -c release --static-swift-stdlib --product cvar-audit >/dev/null
 BIN=.build/release/cvar-audit
 for L2 in "" --l2-test; do
   for rep in 1 2 3; do

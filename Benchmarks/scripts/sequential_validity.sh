@@ -17,7 +17,7 @@ RUNS=${1:-500}
 ALT_RUNS=${2:-200}
 HORIZON=${3:-100000}
 GAP=${4:-0.25}
-swift build -c release --product cvar-audit >/dev/null
+swift build -c release --static-swift-stdlib --product cvar-audit >/dev/null
 BIN=.build/release/cvar-audit
 OUT=Benchmarks/results/sequential_validity.jsonl
 : > "$OUT"

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rows="${1:-1000000}"
-swift build -c release --product cvar-audit >/dev/null
+swift build -c release --static-swift-stdlib --product cvar-audit >/dev/null
 csv="$(mktemp --suffix=.csv)"
 trap 'rm -f "$csv"' EXIT
 python3 Benchmarks/scripts/make_groups_csv.py 4096 "$rows" 1 "$csv"
