@@ -166,10 +166,10 @@ enum HTMLReport {
     }
     svg += "<line x1=\"\(x(0))\" y1=\"\(top - 10)\" x2=\"\(x(0))\" y2=\"\(axisY)\" stroke=\"#999\"/>\n"
     if r.summary.cvar.isFinite {
-      svg += "<line class=\"cvar-line\" x1=\"\(x(r.summary.cvar))\" y1=\"\(top - 10)\" x2=\"\(x(r.summary.cvar))\" y2=\"\(axisY)\" stroke=\"#c0392b\" stroke-dasharray=\"5,4\"/>\n"
+      let cvarX = x(r.summary.cvar)
+      svg += "<line class=\"cvar-line\" x1=\"\(cvarX)\" y1=\"\(top - 10)\" x2=\"\(cvarX)\" y2=\"\(axisY)\" stroke=\"#c0392b\" stroke-dasharray=\"5,4\"/>\n"
       // The label to the right of the line, or to its left when the line is
       // near the plot's right edge (it would be cut off there).
-      let cvarX = x(r.summary.cvar)
       let nearRightEdge = cvarX > labelWidth + 0.7 * plotWidth
       svg += "<text x=\"\(nearRightEdge ? cvarX - 4 : cvarX + 4)\" y=\"\(top - 14)\" font-size=\"11\" fill=\"#c0392b\"\(nearRightEdge ? " text-anchor=\"end\"" : "")>CVaR \(f(r.summary.cvar, 3))</text>\n"
     }

@@ -140,26 +140,6 @@ public enum DisparityAudit {
   /// - Throws: `AuditError` when no group has a rate, when the reference group
   ///   is missing or has no rate, or when custom weights miss a group.
   /// - Complexity: O(K log K) for K groups.
-  /// `items.map(transform)`, in chunks on all cores when there are many
-  /// items (the simultaneous Clopper–Pearson intervals: two inverse
-  /// incomplete beta functions per group, most of an audit's time after the
-  /// read at K = 4,096). Each element is computed alone, so the result is
-  /// the same for any number of cores.
-  static func parallelMap<T: Sendable, U>(_ items: [T], _ transform: @escaping @Sendable (T) -> U) -> [U] {
-    let chunk = 256
-    guard items.count >= 2 * chunk else { return items.map(transform) }
-    return [U](unsafeUninitializedCapacity: items.count) { buffer, initialized in
-      let base = UncheckedSendable(buffer.baseAddress!)
-      let chunks = (items.count + chunk - 1) / chunk
-      DispatchQueue.concurrentPerform(iterations: chunks) { c in
-        for i in (c * chunk)..<min(items.count, (c + 1) * chunk) {
-          (base.value + i).initialize(to: transform(items[i]))
-        }
-      }
-      initialized = items.count
-    }
-  }
-
   public static func run(_ table: GroupTable, configuration: AuditConfiguration) throws -> AuditResult {
     let metric = configuration.metric
     precondition(table.supports(metric), "the table does not hold what \(metric) needs")
@@ -229,7 +209,7 @@ public enum DisparityAudit {
     let simultaneous = configuration.simultaneousMethod
     let referenceInterval = referenceStatistics.map { simultaneous.interval($0, delta: each) }
       ?? ConfidenceInterval(lower: referenceRate, upper: referenceRate)
-    let disparityIntervals = Self.parallelMap(stats) { s in
+    let disparityIntervals = Self.parallelMap(stats, placeholder: .undefined) { s in
       configuration.disparity.disparityRange(mean: simultaneous.interval(s, delta: each), reference: referenceInterval)
     }
 
@@ -250,23 +230,34 @@ public enum DisparityAudit {
       return a.key.lexicographicallyPrecedes(b.key)
     }
 
-    var summary = AuditSummary(
-      groups: k, rows: table.rowsRead, eligibleRows: pooled.count, overallRate: pooled.mean,
+    let summary = AuditSummary(
+      groups: k, rows: table.rowsRead, blankLines: table.blankLines, eligibleRows: pooled.count, overallRate: pooled.mean,
       referenceRate: referenceRate, cvar: tail.cvar, valueAtRisk: tail.valueAtRisk,
       maxGap: disparities.max()!, betweenGroupsDifference: rates.max()! - rates.min()!,
       meanDisparity: BLAS.dot(weights, disparities),
       cvarInterval: ConfidenceInterval(lower: lowerCVaR, upper: upperCVaR),
       renyi23: RenyiEntropy.entropy(weights, order: 2.0 / 3), norm23: RenyiEntropy.norm23(weights),
       effectiveGroups: RenyiEntropy.effectiveNumber(weights), simultaneousIntervals: m)
-    summary.blankLines = table.blankLines
     return AuditResult(configuration: configuration, attributes: table.attributes, groups: groups,
                        groupsWithoutRate: withoutRate, summary: summary, excluded: table.excluded)
   }
-}
 
-/// A value handed to concurrent workers that write disjoint parts of it
-/// (`DisparityAudit.parallelMap`'s output buffer).
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
+  /// `items.map(transform)`, in chunks on all cores when there are many
+  /// items (the simultaneous Clopper–Pearson intervals: two inverse
+  /// incomplete beta functions per group, most of an audit's time after the
+  /// read at K = 4,096). Each element is computed alone, so the result is
+  /// the same for any number of cores.
+  ///
+  /// - Complexity: O(n) calls of `transform`.
+  static func parallelMap<T: Sendable, U: BitwiseCopyable>(
+    _ items: [T], placeholder: U, _ transform: @escaping @Sendable (T) -> U
+  ) -> [U] {
+    let chunk = 256
+    guard items.count >= 2 * chunk else { return items.map(transform) }
+    let slots = SlotBuffer(count: items.count, initial: placeholder)
+    DispatchQueue.concurrentPerform(iterations: (items.count + chunk - 1) / chunk) { c in
+      for i in (c * chunk)..<min(items.count, (c + 1) * chunk) { slots.pointer[i] = transform(items[i]) }
+    }
+    return Array(UnsafeBufferPointer(start: slots.pointer, count: items.count))
+  }
 }

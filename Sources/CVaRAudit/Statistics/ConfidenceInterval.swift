@@ -2,7 +2,7 @@ import Distributions
 import RealModule
 
 /// A closed interval [lower, upper].
-public struct ConfidenceInterval: Hashable, Sendable, Codable {
+public struct ConfidenceInterval: Hashable, Sendable, Codable, BitwiseCopyable {
   public var lower: Double
   public var upper: Double
   public init(lower: Double, upper: Double) {
