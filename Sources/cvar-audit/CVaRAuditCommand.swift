@@ -1,6 +1,8 @@
 import ArgumentParser
 import LinearAlgebra
 import CVaRAudit
+import CVaRInference
+import CVaRSequential
 
 #if canImport(Glibc)
 import Glibc
@@ -25,13 +27,16 @@ struct CVaRAuditCommand: ParsableCommand {
   )
 
   /// Parses, validates and runs, mapping failures to exit codes: 0 for
-  /// success and help, 2 for usage and input errors, 1 for anything else.
+  /// success and help (and for a closed pipe on standard output), 2 for
+  /// usage and input errors, 1 for output that cannot be written and for
+  /// anything else.
   static func main() {
     // One BLAS thread: the tool parallelizes at a coarser grain itself (the
     // two-part CSV read, replicate blocks), and OpenBLAS's idle workers spin
     // on a core after the library loads, which measured at ~0.1 s of CPU per
     // run and slowed the parallel CSV read. BLAS results do not depend on it.
     BLAS.setThreadCount(1)
+    StandardOutput.prepareDescriptors()
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -39,12 +44,18 @@ struct CVaRAuditCommand: ParsableCommand {
       fail("\(error)", code: 2)
     } catch let error as AuditError {
       fail("\(error)", code: 2)
+    } catch let error as SequentialStateError {
+      fail("\(error)", code: 2)
+    } catch let error as DisparityTestError {
+      fail("\(error)", code: 2)
     } catch let error as CommandFailure {
       fail(error.message, code: error.code)
     } catch {
       let code = exitCode(for: error)
       if code == .success {
-        print(fullMessage(for: error))
+        do { try StandardOutput.print(fullMessage(for: error)) } catch let failure as CommandFailure {
+          fail(failure.message, code: failure.code)
+        } catch {}
         terminate(0)
       }
       let message = fullMessage(for: error)
