@@ -37,8 +37,20 @@ struct CVaRAuditCommand: ParsableCommand {
     // run and slowed the parallel CSV read. BLAS results do not depend on it.
     BLAS.setThreadCount(1)
     StandardOutput.prepareDescriptors()
+    var command: ParsableCommand
     do {
-      var command = try parseAsRoot()
+      command = try parseAsRoot()
+    } catch {
+      if exitCode(for: error) == .success { printHelp(for: error) }  // --help, --version
+      // Everything that fails while parsing and validating is about the
+      // command line or a file it names: exit 2, whatever the error's type
+      // (ArgumentParser itself gives 1 to an error from validate() that is
+      // not a ValidationError, such as an InputError from a --profiles file).
+      let message = fullMessage(for: error)
+      StandardError.write(message.hasSuffix("\n") ? message : message + "\n")
+      terminate(2)
+    }
+    do {
       try command.run()
     } catch let error as InputError {
       fail("\(error)", code: 2)
@@ -52,17 +64,20 @@ struct CVaRAuditCommand: ParsableCommand {
       fail(error.message, code: error.code)
     } catch {
       let code = exitCode(for: error)
-      if code == .success {
-        do { try StandardOutput.print(fullMessage(for: error)) } catch let failure as CommandFailure {
-          fail(failure.message, code: failure.code)
-        } catch {}
-        terminate(0)
-      }
+      if code == .success { printHelp(for: error) }  // `cvar-audit` alone
       let message = fullMessage(for: error)
       StandardError.write(message.hasSuffix("\n") ? message : message + "\n")
       // ArgumentParser uses 64 (EX_USAGE) for usage errors; this tool uses 2.
       terminate(code == .validationFailure ? 2 : code.rawValue)
     }
+  }
+
+  /// Help or the version on standard output (checked), then exit 0.
+  static func printHelp(for error: Error) -> Never {
+    do { try StandardOutput.print(fullMessage(for: error)) } catch let failure as CommandFailure {
+      fail(failure.message, code: failure.code)
+    } catch {}
+    terminate(0)
   }
 
   static func fail(_ message: String, code: Int32) -> Never {

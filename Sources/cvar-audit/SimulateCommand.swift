@@ -38,7 +38,7 @@ struct SimulateCommand: ParsableCommand {
     subcommands: [ScalingCommand.self]
   )
 
-  @Option(name: .customLong("groups"), help: ArgumentHelp("Numbers of groups K, each \(NumericRange.groups).", valueName: "K,..."))
+  @Option(name: .customLong("groups"), parsing: .unconditional, help: ArgumentHelp("Numbers of groups K, each \(NumericRange.groups).", valueName: "K,..."))
   var groups: String = "10"
 
   @Option(help: ArgumentHelp("Group-share profiles: uniform, zipf:S, file:PATH (a file fixes K).", valueName: "profile,..."))
@@ -47,13 +47,13 @@ struct SimulateCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Alternatives: single (one bad group), flat-tail (Δ = ε on weight α), spread.", valueName: "name,..."))
   var alternatives: String = "flat-tail"
 
-  @Option(name: .customLong("alpha"), help: ArgumentHelp("CVaR levels α, each \(NumericRange.alpha).", valueName: "α,..."))
+  @Option(name: .customLong("alpha"), parsing: .unconditional, help: ArgumentHelp("CVaR levels α, each \(NumericRange.alpha).", valueName: "α,..."))
   var alphas: String = "0.1"
 
-  @Option(name: .customLong("epsilon"), help: ArgumentHelp("Violations ε, each \(NumericRange.epsilon).", valueName: "ε,..."))
+  @Option(name: .customLong("epsilon"), parsing: .unconditional, help: ArgumentHelp("Violations ε, each \(NumericRange.epsilon).", valueName: "ε,..."))
   var epsilons: String = "0.1"
 
-  @Option(name: .customLong("base-rate"), help: ArgumentHelp("Base error rates, each \(NumericRange.baseRate).", valueName: "b,..."))
+  @Option(name: .customLong("base-rate"), parsing: .unconditional, help: ArgumentHelp("Base error rates, each \(NumericRange.baseRate).", valueName: "b,..."))
   var baseRates: String = "0.3"
 
   @Option(help: ArgumentHelp("Tests: max-gap, l2.", valueName: "test,..."))
@@ -196,7 +196,7 @@ struct ScalingCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .customLong("groups"), help: ArgumentHelp("Override the K values.", valueName: "K,..."))
+  @Option(name: .customLong("groups"), parsing: .unconditional, help: ArgumentHelp("Override the K values, each \(NumericRange.groups).", valueName: "K,..."))
   var groups: String?
 
   @Option(help: "Calibration: monte-carlo or bound.")

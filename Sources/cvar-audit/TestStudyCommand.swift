@@ -36,7 +36,7 @@ struct TestStudyCommand: ParsableCommand {
     shouldDisplay: false
   )
 
-  @Option(help: ArgumentHelp("Numbers of groups K (≥ 2).", valueName: "K,..."))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Numbers of groups K, each \(NumericRange.groups).", valueName: "K,..."))
   var groups: String = "2,8"
 
   @Option(help: ArgumentHelp("Size layouts under H0: balanced, zipf.", valueName: "layout,..."))
@@ -54,7 +54,7 @@ struct TestStudyCommand: ParsableCommand {
   @Option(range: .epsilon, help: "ε of the alternative.")
   var epsilon: Double = 0.1
 
-  @Option(help: ArgumentHelp("Total rows n for power (split evenly over the groups).", valueName: "n,..."))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Total rows n for power (split evenly over the groups).", valueName: "n,..."))
   var samples: String = ""
 
   @Option(help: ArgumentHelp("Designs statistic/calibration (default: all five).", valueName: "s/c,..."))
