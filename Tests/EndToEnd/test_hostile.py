@@ -158,6 +158,12 @@ def near_ends(spec, rng):
     return values
 
 
+# The values of the traps, always in the corpus of their options:
+# complements that round to 1, B near 2^62, K = 10^9.
+ALWAYS = {"--delta": ["1e-17"], "--confidence-level": ["1e-17"], "--power": ["0.99999999999999999", "1e-17"],
+          "--permutations": ["4611686018427387904"], "--num-groups": ["1e9"], "--groups": ["1000000000"]}
+
+
 def corpus():
     rng = random.Random(SEED)
     cases = []
@@ -165,9 +171,9 @@ def corpus():
         for option, spec in options.items():
             pool = sorted({v for v in ALWAYS_BAD + EXTREMES + near_ends(spec, rng) if out_of_range(spec, v)})
             # "-0" wherever it is out of range: it must be read as a number, not as a missing value.
-            chosen = ["-0"] if "-0" in pool else []
-            rest = [v for v in pool if v != "-0"]
-            chosen += rng.sample(rest, min(VALUES_PER_OPTION - len(chosen), len(rest)))
+            chosen = (["-0"] if "-0" in pool else []) + ALWAYS.get(option, [])
+            rest = [v for v in pool if v not in chosen]
+            chosen += rng.sample(rest, min(VALUES_PER_OPTION, len(rest)))
             for value in chosen:
                 extra = CONTEXT.get((command, option), [])
                 args = command.split() + base + extra + [option, value]
