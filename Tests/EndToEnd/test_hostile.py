@@ -479,3 +479,42 @@ def test_merge_output_quotes_crlf_values(tmp_path):
     result = run(["merge", str(shard)])
     assert result.returncode == 0, describe(["merge"], result)
     assert b'\n"a\r\nb",error,2,' in result.stdout
+
+
+@pytest.mark.parametrize("args", [["plan", "--num-groups", "4", "--epsilon", "1e-300"],
+                                  ["plan", "--num-groups", "4", "--power", "0.999999999999", "--delta", "1e-12", "--epsilon", "1e-6"],
+                                  ["plan", "--num-groups", "4", "--alpha", "1e-300"],
+                                  ["simulate", "--epsilon", "1e-300", "--replicates", "5"]], ids=lambda a: " ".join(a))
+def test_sample_sizes_beyond_2_to_the_53_are_not_reachable(args):
+    result = run(args)
+    assert_refused(args, result)
+    assert b"not reachable" in result.stderr and b"2^53" in result.stderr, describe(args, result)
+
+
+def test_shares_whose_sum_overflows_are_refused(tmp_path):
+    shares = tmp_path / "shares.txt"
+    shares.write_text("1e308\n1e308\n1e308\n")
+    args = ["plan", "--shares", str(shares)]
+    result = run(args)
+    assert_refused(args, result)
+    assert b"sum to more than the largest double" in result.stderr
+
+
+def test_too_many_groups_in_a_shares_file_are_refused(tmp_path):
+    shares = tmp_path / "shares.txt"
+    shares.write_text("1\n" * 100_001)
+    args = ["plan", "--shares", str(shares)]
+    result = run(args)
+    assert_refused(args, result)
+    assert b"more than 100000 groups" in result.stderr
+
+
+def test_plan_csv_escapes_formulas_on_request(tmp_path):
+    shares = tmp_path / "shares.csv"
+    shares.write_text("group,share\n=HYPERLINK(1),0.5\n@x,0.3\nplain,0.2\n")
+    plain = run(["plan", "--shares", str(shares), "--format", "csv"])
+    assert plain.returncode == 0, describe(["plan"], plain)
+    assert b"\n=HYPERLINK(1),0.5," in plain.stdout
+    escaped = run(["plan", "--shares", str(shares), "--format", "csv", "--escape-formulas"])
+    assert escaped.returncode == 0, describe(["plan"], escaped)
+    assert b"\n'=HYPERLINK(1),0.5," in escaped.stdout and b"\n'@x,0.3," in escaped.stdout and b"\nplain,0.2," in escaped.stdout
