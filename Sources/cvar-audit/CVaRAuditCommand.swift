@@ -31,12 +31,12 @@ struct CVaRAuditCommand: ParsableCommand {
   /// usage and input errors, 1 for output that cannot be written and for
   /// anything else.
   static func main() {
+    StandardOutput.prepareDescriptors()  // first: before any library opens a file
     // One BLAS thread: the tool parallelizes at a coarser grain itself (the
     // two-part CSV read, replicate blocks), and OpenBLAS's idle workers spin
     // on a core after the library loads, which measured at ~0.1 s of CPU per
     // run and slowed the parallel CSV read. BLAS results do not depend on it.
     BLAS.setThreadCount(1)
-    StandardOutput.prepareDescriptors()
     var command: ParsableCommand
     do {
       command = try parseAsRoot()
