@@ -369,7 +369,7 @@ def test_named_pipe_as_input_is_read_once(tmp_path):
     writer.start()
     args = ["audit", "--input", str(fifo), "--format", "csv"] + ROW_OPTIONS
     try:
-        result = subprocess.run([str(BINARY), *args], stdin=subprocess.DEVNULL, capture_output=True, timeout=10,
+        result = subprocess.run([str(BINARY), *args], stdin=subprocess.DEVNULL, capture_output=True, timeout=5,
                                 preexec_fn=limit_memory)
     except subprocess.TimeoutExpired:
         # Unblock the reader's second open, then report.
