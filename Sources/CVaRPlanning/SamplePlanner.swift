@@ -58,8 +58,12 @@ public struct TwoStageDesign: Sendable, Hashable {
   public var rowsPerGroup: Int
   /// c in m = c/(√α ε²): the split that minimises J·m.
   public var splitConstant: Double
-  /// n = J·m.
-  public var samples: Int { groups * rowsPerGroup }
+  /// n = J·m, or Int.max when the product overflows (J and m come from
+  /// `ceilInt`, which caps each at 9·10¹⁸, not their product).
+  public var samples: Int {
+    let (n, overflow) = groups.multipliedReportingOverflow(by: rowsPerGroup)
+    return overflow ? .max : n
+  }
 }
 
 /// The planner's answer (METHOD.md section 9).

@@ -22,13 +22,13 @@ struct ActiveCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Labeled pool (CSV with the same columns). Default: --input, else the embedded data.", valueName: "path"))
   var pool: String?
 
-  @Option(help: "Seed of the sampler and of the row draws.")
+  @Option(range: .seed, help: "Seed of the sampler and of the row draws.")
   var seed: UInt64 = 1
 
-  @Option(help: ArgumentHelp("Repeat with seeds seed, seed+1, …, seed+R−1 and also report median labels (the saving of one seed is noisy).", valueName: "R"))
+  @Option(range: .integers(1, 10_000), help: "Repeat with seeds seed, seed+1, …, seed+R−1 and also report median labels (the saving of one seed is noisy).", valueName: "R")
   var `repeat`: Int = 1
 
-  @Option(name: .customLong("rows-per-group"), help: ArgumentHelp("Rows per drawn group for --sampler two-stage.", valueName: "m"))
+  @Option(name: .customLong("rows-per-group"), range: .rowsPerGroup, help: "Rows per drawn group for --sampler two-stage.", valueName: "m")
   var rowsPerGroup: Int = 64
 
   func validate() throws {
@@ -36,8 +36,6 @@ struct ActiveCommand: ParsableCommand {
     if pool == "-" || (pool == nil && input.input == "-") {
       throw ValidationError("the pool must be a file: labels are drawn from it in any order")
     }
-    guard `repeat` >= 1 else { throw ValidationError("--repeat must be at least 1 (got \(`repeat`))") }
-    guard rowsPerGroup >= 2 else { throw ValidationError("--rows-per-group must be at least 2 (got \(rowsPerGroup))") }
   }
 
   func run() throws {
@@ -88,7 +86,7 @@ struct ActiveCommand: ParsableCommand {
                                              attributes: input.columns.groupBy),
         pool: poolName, poolRows: labelPool.rowCount, seed: seed, labelsUsed: used,
         iidDecision: baseline.decision.rawValue, iidLabelsUsed: iidUsed, labelSaving: saving, repeats: repeated)
-      print(try AuditRendering.encodeJSON(document))
+      try StandardOutput.print(try AuditRendering.encodeJSON(document))
     case .table:
       var out = "Sequential CVaR audit (active) of the \(AuditRendering.metricName(metric)) across "
       out += input.columns.groupBy.joined(separator: " × ") + "\n"
@@ -103,7 +101,7 @@ struct ActiveCommand: ParsableCommand {
         lines.append(("over \(repeated.runs) seeds (median)", "\(AuditRendering.fixed(repeated.medianLabels, 1)) labels vs \(AuditRendering.fixed(repeated.medianIIDLabels, 1)) in i.i.d. order (\(repeated.decidedRuns) runs decided)"))
       }
       out += SequentialRendering.aligned(lines)
-      print(out, terminator: "")
+      try StandardOutput.write(out)
     }
   }
 }

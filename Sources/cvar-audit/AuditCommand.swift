@@ -5,7 +5,7 @@ import Foundation
 /// Options that define the disparities and their CVaR (not the metric):
 /// shared by `audit` and `test`.
 struct DisparityOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail."))
+  @Option(range: .alpha, help: "CVaR level α: the share of group weight in the tail.")
   var alpha: Double = 0.1
 
   @Option(help: "Group weights: uniform (each group counts the same) or population (share of eligible rows).")
@@ -14,14 +14,11 @@ struct DisparityOptions: ParsableArguments {
   @Option(help: "Disparity: one-sided (μ_g − μ_ref, higher loss is worse) or two-sided (|μ_g − μ_ref|).")
   var disparity: DisparityKind = .oneSided
 
-  @Option(help: ArgumentHelp("Reference: pooled, a number, or group:VALUE,... (one value per --group-by column).",
+  @Option(parsing: .unconditional, help: ArgumentHelp("Reference: pooled, a number, or group:VALUE,... (one value per --group-by column).",
                              valueName: "pooled|number|group:v1,v2"))
   var reference: ReferenceArgument = ReferenceArgument(argument: "pooled")!
 
   func validate() throws {
-    guard alpha > 0 && alpha <= 1 else {
-      throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))")
-    }
     if case .value(let v) = reference.reference, !(0...1).contains(v) {
       throw ValidationError("--reference must be a rate in [0, 1] (got \(v))")
     }
@@ -48,16 +45,13 @@ struct AuditOptions: ParsableArguments {
   var disparity: DisparityKind { disparityOptions.disparity }
   var reference: ReferenceArgument { disparityOptions.reference }
 
-  @Option(name: .customLong("confidence-level"), help: "Confidence level of the intervals, in (0, 1).")
+  @Option(name: .customLong("confidence-level"), range: .probability, help: "Confidence level of the intervals.")
   var confidenceLevel: Double = 0.95
 
   @Option(help: ArgumentHelp("Per-group interval: wilson, clopper-pearson (binary metrics), hoeffding, bernstein. Default: wilson for binary metrics, hoeffding for a loss column."))
   var interval: IntervalMethod?
 
   func validate() throws {
-    guard confidenceLevel > 0 && confidenceLevel < 1 else {
-      throw ValidationError("--confidence-level must lie strictly between 0 and 1 (got \(confidenceLevel))")
-    }
     if let interval, interval.needsBinaryLoss, !metric.isBinary {
       throw ValidationError("--interval \(interval.rawValue) needs a binary metric; use hoeffding or bernstein for \(metric)")
     }
@@ -82,12 +76,15 @@ struct AuditCommand: ParsableCommand {
   @Option(help: "Output: table, json or csv (one row per group).")
   var format: OutputFormat = .table
 
+  @OptionGroup var csvOptions: CSVOutputOptions
+
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, forest plot, CVaR against α) to this file.", valueName: "file.html"))
   var report: String?
 
   func validate() throws {
     try input.validate(metrics: [options.metric])
     _ = try options.configuration(groupBy: input.columns.groupBy)
+    if let report { try OutputPath.check(report, option: "--report", inputs: input.inputFiles) }
   }
 
   func run() throws {
@@ -106,8 +103,8 @@ struct AuditCommand: ParsableCommand {
     switch format {
     case .table: output = AuditRendering.table(result, inputName: input.inputName)
     case .json: output = try AuditRendering.json(result)
-    case .csv: output = AuditRendering.csv(result)
+    case .csv: output = AuditRendering.csv(result, escapeFormulas: csvOptions.escapeFormulas)
     }
-    print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+    try StandardOutput.print(output)
   }
 }

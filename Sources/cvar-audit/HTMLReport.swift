@@ -73,13 +73,9 @@ enum HTMLReport {
     return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
   }
 
-  /// Writes a rendered report, or fails with the path and the reason.
+  /// Writes a rendered report (checked before the run by `OutputPath.check`).
   static func write(_ html: String, to path: String) throws {
-    do {
-      try html.write(toFile: path, atomically: true, encoding: .utf8)
-    } catch {
-      throw CommandFailure(message: "\(path): cannot write the report: \(error.localizedDescription)")
-    }
+    try OutputPath(path: path, option: "--report").write(html)
   }
 
   static func render(_ r: AuditResult, inputName: String, sections: [Section] = []) -> String {

@@ -31,6 +31,9 @@ struct InputOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Rows with an empty attribute value: keep them as a value of their own, or exclude and count them."))
   var missing: MissingValuePolicy = .keep
 
+  /// The files read, by option, for `OutputPath.check`.
+  var inputFiles: [(option: String, path: String?)] { [("--input", input), ("--aggregates", aggregates)] }
+
   /// Whether the embedded COMPAS data is used.
   var usesEmbeddedData: Bool { input == nil && aggregates == nil }
 

@@ -24,8 +24,8 @@ struct MergeCommand: ParsableCommand {
   func validate() throws {
     if files.isEmpty { throw ValidationError("give one or more aggregates files to merge") }
     _ = try parseDelimiter(delimiter)
-    if let output, files.contains(output) {
-      throw ValidationError("--output \(output) is also an input: write the merge to another file")
+    if let output {
+      try OutputPath.check(output, option: "--output", inputs: files.map { ("an input", $0) })
     }
   }
 
@@ -35,9 +35,9 @@ struct MergeCommand: ParsableCommand {
     let merged = try Aggregates.merge(parts, source: output ?? "<stdout>")
     let text = merged.csv()
     if let output {
-      try OutputFile.write(text, to: output)
+      try OutputPath(path: output, option: "--output").write(text)
     } else {
-      print(text, terminator: "")
+      try StandardOutput.write(text)
     }
   }
 }

@@ -44,6 +44,10 @@ struct MonitorCommand: ParsableCommand {
     if groupsFrom == "-" {
       throw ValidationError("--groups-from must be a file, not standard input")
     }
+    if let saveState {
+      // --resume may name the same file: the state is read first and replaced at the end.
+      try OutputPath.check(saveState, option: "--save-state", inputs: input.inputFiles + [("--groups-from", groupsFrom)])
+    }
   }
 
   func run() throws {
@@ -82,7 +86,7 @@ struct MonitorCommand: ParsableCommand {
           tester.observe(group: g, loss: loss)
           if options.reportEvery > 0 && tester.observations % options.reportEvery == 0 {
             let line = SequentialRendering.status(tester, row: rows.line)
-            if statusToStdout { printFlushed(line) } else { StandardError.write(line + "\n") }
+            if statusToStdout { try StandardOutput.print(line) } else { StandardError.write(line + "\n") }
           }
         case .ineligible:
           ineligible += 1
@@ -97,9 +101,7 @@ struct MonitorCommand: ParsableCommand {
       }
     }
     if let saveState {
-      do { try tester.encodedState().write(to: URL(fileURLWithPath: saveState)) } catch {
-        throw CommandFailure(message: "\(saveState): cannot write the state file: \(error.localizedDescription)")
-      }
+      try OutputPath(path: saveState, option: "--save-state").write(String(decoding: tester.encodedState(), as: UTF8.self))
     }
     let inputName = input.inputName
     switch options.format {
@@ -110,7 +112,7 @@ struct MonitorCommand: ParsableCommand {
         input: inputName, line: decisionLine, rowsRead: rowsRead, ineligibleRows: ineligible,
         skippedLines: skipped.count, firstSkippedLines: Array(skipped.prefix(20)),
         endOfInput: tester.decision == .continue)
-      print(try AuditRendering.encodeJSON(document))
+      try StandardOutput.print(try AuditRendering.encodeJSON(document))
     case .table:
       var out = "Sequential CVaR audit (monitor) of the \(AuditRendering.metricName(metric)) across "
       out += input.columns.groupBy.joined(separator: " × ") + "\n"
@@ -124,7 +126,7 @@ struct MonitorCommand: ParsableCommand {
         rows.append(("skipped malformed lines", "\(skipped.count) (lines " + skipped.prefix(10).map(String.init).joined(separator: ", ") + (skipped.count > 10 ? ", …)" : ")")))
       }
       out += SequentialRendering.aligned(rows)
-      print(out, terminator: "")
+      try StandardOutput.write(out)
     }
   }
 }

@@ -37,7 +37,7 @@ struct PlanCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .customLong("num-groups"), help: ArgumentHelp("K groups with equal population shares.", valueName: "K"))
+  @Option(name: .customLong("num-groups"), range: .groups, help: "K groups with equal population shares.", valueName: "K")
   var numGroups: Int?
 
   @Option(help: ArgumentHelp("File of population shares: one per line, or CSV lines group,share.", valueName: "file"))
@@ -49,60 +49,48 @@ struct PlanCommand: ParsableCommand {
                              valueName: "uniform|population|file"))
   var weights: PlanWeights = .uniform
 
-  @Option(help: "CVaR level α in (0, 1].")
+  @Option(range: .alpha, help: "CVaR level α.")
   var alpha: Double = 0.1
 
-  @Option(help: "The violation to detect (CVaR_α ≥ ε; max gap ≥ ε), ε > 0.")
+  @Option(range: .epsilon, help: "The violation to detect (CVaR_α ≥ ε; max gap ≥ ε).")
   var epsilon: Double = 0.1
 
-  @Option(help: "Type I error δ in (0, 1).")
+  @Option(range: .probability, help: "Type I error δ.")
   var delta: Double = 0.05
 
-  @Option(help: "Power 1 − β in (0, 1).")
+  @Option(range: .probability, help: "Power 1 − β.")
   var power: Double = 0.9
 
-  @Option(help: ArgumentHelp("Also report the smallest ε each design detects with this many rows.", valueName: "n"))
+  @Option(range: .rows, help: "Also report the smallest ε each design detects with this many rows.", valueName: "n")
   var samples: Int?
 
   @Flag(help: "Also estimate n* by simulation (Monte-Carlo calibration) and compare it with the bounds.")
   var simulate = false
 
-  @Option(name: .customLong("base-rate"), help: "Error rate of the groups without disparity, for --simulate (0.5 is the σ² = 1/4 worst case the bounds assume).")
+  @Option(name: .customLong("base-rate"), range: .baseRate, help: "Error rate of the groups without disparity, for --simulate (0.5 is the σ² = 1/4 worst case the bounds assume).")
   var baseRate: Double = 0.5
 
-  @Option(help: "Replicates per power estimate, for --simulate.")
+  @Option(range: .replicates, help: "Replicates per power estimate, for --simulate.")
   var replicates: Int = 400
 
-  @Option(name: .customLong("calibration-replicates"), help: "Null replicates per critical value, for --simulate.")
+  @Option(name: .customLong("calibration-replicates"), range: .replicates, help: "Null replicates per critical value, for --simulate.")
   var calibrationReplicates: Int = 1000
 
-  @Option(help: "Seed of the simulation.")
+  @Option(range: .seed, help: "Seed of the simulation.")
   var seed: UInt64 = 1
 
   @Option(help: "Output: table, json, or csv (the per-group allocation of the stratified design).")
   var format: OutputFormat = .table
+
+  @OptionGroup var csvOptions: CSVOutputOptions
 
   func validate() throws {
     let sources = [numGroups != nil, shares != nil, input.input != nil].filter { $0 }.count
     if sources > 1 {
       throw ValidationError("give the groups one way: --num-groups, --shares, or --input with --group-by")
     }
-    if let numGroups, numGroups < 2 {
-      throw ValidationError("--num-groups must be at least 2 (got \(numGroups))")
-    }
     if numGroups != nil || shares != nil, input.groupBy != nil {
       throw ValidationError("--group-by goes with --input")
-    }
-    guard alpha > 0 && alpha <= 1 else { throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))") }
-    guard epsilon > 0 && epsilon.isFinite else { throw ValidationError("--epsilon must be > 0 (got \(epsilon))") }
-    guard epsilon <= 1 else { throw ValidationError("--epsilon must be at most 1: a disparity of error rates cannot exceed 1 (got \(epsilon))") }
-    guard delta > 0 && delta < 1 else { throw ValidationError("--delta must lie strictly between 0 and 1 (got \(delta))") }
-    guard power > 0 && power < 1 else { throw ValidationError("--power must lie strictly between 0 and 1 (got \(power))") }
-    if let samples, samples < 1 { throw ValidationError("--samples must be at least 1 (got \(samples))") }
-    guard baseRate >= 0 && baseRate < 1 else { throw ValidationError("--base-rate must lie in [0, 1) (got \(baseRate))") }
-    guard replicates >= 1 else { throw ValidationError("--replicates must be at least 1 (got \(replicates))") }
-    guard calibrationReplicates >= 1 else {
-      throw ValidationError("--calibration-replicates must be at least 1 (got \(calibrationReplicates))")
     }
     if format == .csv && simulate {
       throw ValidationError("--format csv writes the allocation table only; use table or json with --simulate")
@@ -158,6 +146,8 @@ struct PlanCommand: ParsableCommand {
     let w = try weightVector(labels: labels, shares: populationShares)
     let problem = PlanningProblem(shares: populationShares, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power)
     let plan = SamplePlanner.plan(problem)
+    try Self.checkReachable([plan.maxGap.samples, plan.cvarIID.samples, plan.cvarStratified.samples, plan.twoStage.samples],
+                            names: PlanReport.designNames)
     let detectable = samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
     var simulated: PlanSimulation? = nil
     if simulate {
@@ -171,9 +161,20 @@ struct PlanCommand: ParsableCommand {
     switch format {
     case .table: output = report.table()
     case .json: output = try report.json()
-    case .csv: output = report.csv()
+    case .csv: output = report.csv(escapeFormulas: csvOptions.escapeFormulas)
     }
-    print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+    try StandardOutput.print(output)
+  }
+}
+
+extension PlanCommand {
+  /// Refuses sample sizes above 2^53 rows (`NumericRange.maximumRows`): no
+  /// audit collects them, and beyond that neither a double nor a JSON reader
+  /// holds the count exactly (the bounds saturate near 9·10¹⁸, where Int ends).
+  static func checkReachable(_ samples: [Int], names: [String]) throws {
+    let beyond = samples.indices.filter { samples[$0] > NumericRange.maximumRows }
+    guard !beyond.isEmpty else { return }
+    throw CommandFailure(message: "not reachable: \(beyond.map { names[$0] }.joined(separator: "; ")) would need more than 2^53 = \(AuditRendering.grouped(NumericRange.maximumRows)) rows; raise --epsilon or --alpha, or lower --power, or raise --delta (or the smallest group share)")
   }
 }
 

@@ -107,11 +107,11 @@ struct PlanReport {
   func json() throws -> String { try AuditRendering.encodeJSON(document()) }
 
   /// The per-group allocation of the stratified design.
-  func csv() -> String {
+  func csv(escapeFormulas: Bool = false) -> String {
     var lines = ["group,share,weight,stratified_share,rows"]
     let p = plan.problem
     for g in labels.indices {
-      lines.append([AuditRendering.csvField(labels[g]), "\(p.shares[g])", "\(p.weights[g])",
+      lines.append([AuditRendering.csvField(labels[g], escapeFormulas: escapeFormulas), "\(p.shares[g])", "\(p.weights[g])",
                     "\(plan.cvarStratified.allocation[g])", "\(plan.stratifiedRows[g])"].joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

@@ -13,7 +13,7 @@ struct PredictionOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Score column; predict 1 when score ≥ --threshold.", valueName: "column"))
   var score: String?
 
-  @Option(help: ArgumentHelp("Threshold for --score.", valueName: "x"))
+  @Option(range: .finite, help: "Threshold for --score.", valueName: "x")
   var threshold: Double?
 
   /// Where predictions come from, if given.
@@ -28,9 +28,6 @@ struct PredictionOptions: ParsableArguments {
     }
     if threshold != nil && score == nil {
       throw ValidationError("--threshold goes with --score")
-    }
-    if let threshold, !threshold.isFinite {
-      throw ValidationError("--threshold must be a finite number")
     }
     if score != nil && threshold == nil {
       throw ValidationError("--score needs --threshold (predict 1 when score ≥ threshold)")

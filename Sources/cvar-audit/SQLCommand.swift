@@ -54,6 +54,6 @@ struct SQLCommand: ParsableCommand {
   }
 
   func run() throws {
-    print(try query.sql, terminator: "")
+    try StandardOutput.write(try query.sql)
   }
 }

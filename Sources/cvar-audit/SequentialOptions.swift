@@ -18,7 +18,7 @@ enum SequentialReferenceArgument: ExpressibleByArgument {
     } else if argument == "population" {
       self = .population
     } else if let v = Double(argument), v.isFinite, (0...1).contains(v) {
-      self = .value(v)
+      self = .value(v == 0 ? 0 : v)  // -0 is 0
     } else {
       return nil
     }
@@ -30,7 +30,7 @@ struct SequentialOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
   var metric: Metric = .errorRate
 
-  @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail."))
+  @Option(range: .alpha, help: "CVaR level α: the share of group weight in the tail.")
   var alpha: Double = 0.1
 
   @Option(help: "Group weights: uniform (each group counts the same) or population (share of the declared groups' eligible rows).")
@@ -39,14 +39,14 @@ struct SequentialOptions: ParsableArguments {
   @Option(help: "Disparity: one-sided (μ_g − μ_ref) or two-sided (|μ_g − μ_ref|).")
   var disparity: DisparityKind = .oneSided
 
-  @Option(help: ArgumentHelp("Reference: pooled (mean of the observations, own confidence sequence; monitor's default), population (Σ p_g μ_g with the declared groups' shares, bounded by the group sequences; active's default), or a known rate in [0, 1].",
+  @Option(parsing: .unconditional, help: ArgumentHelp("Reference: pooled (mean of the observations, own confidence sequence; monitor's default), population (Σ p_g μ_g with the declared groups' shares, bounded by the group sequences; active's default), or a known rate in [0, 1].",
                              valueName: "pooled|population|number"))
   var reference: SequentialReferenceArgument?
 
-  @Option(help: ArgumentHelp("Tolerance ε0: violation when the CVaR lower bound exceeds it, within tolerance when the upper bound falls below it.", valueName: "ε0"))
+  @Option(range: .disparity, help: "Tolerance ε0: violation when the CVaR lower bound exceeds it, within tolerance when the upper bound falls below it.", valueName: "ε0")
   var tolerance: Double = 0.05
 
-  @Option(help: ArgumentHelp("Error probability δ in (0, 1), valid under continuous monitoring."))
+  @Option(range: .probability, help: "Error probability δ, valid under continuous monitoring.")
   var delta: Double = 0.05
 
   @Option(help: "Sampler: iid, stratified, two-stage or adaptive (for monitor: how the rows were collected).")
@@ -55,27 +55,19 @@ struct SequentialOptions: ParsableArguments {
   @Flag(name: .customLong("l2-test"), help: "Also run the sequential L2 test of no disparity (looks at n₀·2^k, δ/2 of the budget; not with --sampler adaptive).")
   var l2Test = false
 
-  @Option(name: .customLong("l2-first-look"), help: ArgumentHelp("First look n₀ of the L2 test.", valueName: "n"))
+  @Option(name: .customLong("l2-first-look"), range: .firstLook, help: "First look n₀ of the L2 test.", valueName: "n")
   var l2FirstLook: Int = 256
 
-  @Option(help: ArgumentHelp("Stop with budgetExhausted after this many observations.", valueName: "n"))
+  @Option(range: .rows, help: "Stop with budgetExhausted after this many observations.", valueName: "n")
   var budget: Int?
 
   @Option(help: "Output: table or json.")
   var format: SequentialFormat = .table
 
-  @Option(name: .customLong("report-every"), help: ArgumentHelp("Print a status line every N observations (0: never).", valueName: "N"))
+  @Option(name: .customLong("report-every"), range: .integers(0, NumericRange.maximumRows), help: "Print a status line every N observations (0: never).", valueName: "N")
   var reportEvery: Int = 0
 
   func validate() throws {
-    guard alpha > 0 && alpha <= 1 else { throw ValidationError("--alpha must lie in (0, 1] (got \(alpha))") }
-    guard delta > 0 && delta < 1 else { throw ValidationError("--delta must lie strictly between 0 and 1 (got \(delta))") }
-    guard tolerance.isFinite && tolerance >= -1 && tolerance <= 1 else {
-      throw ValidationError("--tolerance must be a disparity in [-1, 1] (got \(tolerance))")
-    }
-    if let budget, budget <= 0 { throw ValidationError("--budget must be a positive number of observations (got \(budget))") }
-    guard reportEvery >= 0 else { throw ValidationError("--report-every must be 0 or more (got \(reportEvery))") }
-    guard l2FirstLook >= 2 else { throw ValidationError("--l2-first-look must be at least 2 (got \(l2FirstLook))") }
     if l2Test && sampler.isDataDependent {
       throw ValidationError("--l2-test needs a sampler that does not look at the losses; it is not valid with --sampler adaptive")
     }
@@ -154,11 +146,4 @@ extension InputOptions {
     }
     return parts.joined(separator: ";")
   }
-}
-
-/// Writes a line to standard output and flushes it (status lines must appear
-/// while the input is still streaming).
-func printFlushed(_ line: String) {
-  print(line)
-  fflush(nil)
 }

@@ -44,12 +44,19 @@ struct ShareFile {
       }
       if fields.count == 2 { labels.append(fields[0]) }
       values.append(value)
+      if values.count > NumericRange.maximumGroups {
+        throw InputError(file: path, line: index + 1, message: "more than \(NumericRange.maximumGroups) groups, the most this tool plans or simulates for")
+      }
     }
     guard values.count >= 2 else {
       throw InputError(file: path, message: "needs at least 2 groups (found \(values.count))")
     }
-    guard values.reduce(0, +) > 0 else {
+    let sum = values.reduce(0, +)
+    guard sum > 0 else {
       throw InputError(file: path, message: "the \(what)s sum to 0; they must sum to a positive number")
+    }
+    guard sum.isFinite else {
+      throw InputError(file: path, message: "the \(what)s sum to more than the largest double (\(Double.greatestFiniteMagnitude)); scale them down")
     }
     if sawLabels == true, Set(labels).count != labels.count {
       throw InputError(file: path, message: "names a group twice")

@@ -6,13 +6,13 @@ import Foundation
 
 /// Options shared by `simulate` and `simulate scaling`.
 struct SimulationOptions: ParsableArguments {
-  @Option(help: "Replicates per power and type I error estimate (R).")
+  @Option(range: .replicates, help: "Replicates per power and type I error estimate (R).")
   var replicates: Int = 1000
 
-  @Option(name: .customLong("calibration-replicates"), help: "Null replicates per Monte-Carlo critical value (R₀).")
+  @Option(name: .customLong("calibration-replicates"), range: .replicates, help: "Null replicates per Monte-Carlo critical value (R₀).")
   var calibrationReplicates: Int = 2000
 
-  @Option(help: "Seed: the same seed gives the same numbers on any number of cores.")
+  @Option(range: .seed, help: "Seed: the same seed gives the same numbers on any number of cores.")
   var seed: UInt64 = 1
 
   @Option(help: "Output: table, csv (one row per cell) or json (cells with their power curves).")
@@ -21,12 +21,6 @@ struct SimulationOptions: ParsableArguments {
   @Flag(name: .customLong("no-progress"), help: "No progress bar (it is drawn only when standard error is a terminal).")
   var noProgress = false
 
-  func validate() throws {
-    guard replicates >= 1 else { throw ValidationError("--replicates must be at least 1 (got \(replicates))") }
-    guard calibrationReplicates >= 1 else {
-      throw ValidationError("--calibration-replicates must be at least 1 (got \(calibrationReplicates))")
-    }
-  }
 }
 
 struct SimulateCommand: ParsableCommand {
@@ -44,7 +38,7 @@ struct SimulateCommand: ParsableCommand {
     subcommands: [ScalingCommand.self]
   )
 
-  @Option(name: .customLong("groups"), help: ArgumentHelp("Numbers of groups K (≥ 2).", valueName: "K,..."))
+  @Option(name: .customLong("groups"), parsing: .unconditional, help: ArgumentHelp("Numbers of groups K, each \(NumericRange.groups).", valueName: "K,..."))
   var groups: String = "10"
 
   @Option(help: ArgumentHelp("Group-share profiles: uniform, zipf:S, file:PATH (a file fixes K).", valueName: "profile,..."))
@@ -53,13 +47,13 @@ struct SimulateCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Alternatives: single (one bad group), flat-tail (Δ = ε on weight α), spread.", valueName: "name,..."))
   var alternatives: String = "flat-tail"
 
-  @Option(name: .customLong("alpha"), help: ArgumentHelp("CVaR levels α in (0, 1].", valueName: "α,..."))
+  @Option(name: .customLong("alpha"), parsing: .unconditional, help: ArgumentHelp("CVaR levels α, each \(NumericRange.alpha).", valueName: "α,..."))
   var alphas: String = "0.1"
 
-  @Option(name: .customLong("epsilon"), help: ArgumentHelp("Violations ε > 0.", valueName: "ε,..."))
+  @Option(name: .customLong("epsilon"), parsing: .unconditional, help: ArgumentHelp("Violations ε, each \(NumericRange.epsilon).", valueName: "ε,..."))
   var epsilons: String = "0.1"
 
-  @Option(name: .customLong("base-rate"), help: ArgumentHelp("Base error rates in [0, 1).", valueName: "b,..."))
+  @Option(name: .customLong("base-rate"), parsing: .unconditional, help: ArgumentHelp("Base error rates, each \(NumericRange.baseRate).", valueName: "b,..."))
   var baseRates: String = "0.3"
 
   @Option(help: ArgumentHelp("Tests: max-gap, l2.", valueName: "test,..."))
@@ -71,10 +65,10 @@ struct SimulateCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Samplers: iid, stratified, two-stage.", valueName: "name,..."))
   var samplers: String = "iid"
 
-  @Option(help: "Type I error δ in (0, 1).")
+  @Option(range: .probability, help: "Type I error δ.")
   var delta: Double = 0.05
 
-  @Option(help: "Power 1 − β in (0, 1) that defines n*.")
+  @Option(range: .probability, help: "Power 1 − β that defines n*.")
   var power: Double = 0.9
 
   @OptionGroup var options: SimulationOptions
@@ -85,18 +79,12 @@ struct SimulateCommand: ParsableCommand {
 
   /// The grid's cells, checked.
   func cells() throws -> [StudyCell] {
-    guard delta > 0 && delta < 1 else { throw ValidationError("--delta must lie strictly between 0 and 1 (got \(delta))") }
-    guard power > 0 && power < 1 else { throw ValidationError("--power must lie strictly between 0 and 1 (got \(power))") }
-    let ks = try list(groups, "--groups") { Int($0) }
-    for k in ks where k < 2 { throw ValidationError("--groups: K must be at least 2 (got \(k))") }
+    let ks = try list(groups, "--groups") { try NumericRange.groups.parseInt($0) }
     let profileList = try list(profiles, "--profiles") { try parseProfile($0) }
     let alternativeList = try list(alternatives, "--alternatives", names: Alternative.allCases.map(\.rawValue)) { Alternative(rawValue: $0) }
-    let alphaList = try list(alphas, "--alpha") { Double($0) }
-    for a in alphaList where !(a > 0 && a <= 1) { throw ValidationError("--alpha must lie in (0, 1] (got \(a))") }
-    let epsilonList = try list(epsilons, "--epsilon") { Double($0) }
-    for e in epsilonList where !(e > 0 && e.isFinite) { throw ValidationError("--epsilon must be > 0 (got \(e))") }
-    let baseList = try list(baseRates, "--base-rate") { Double($0) }
-    for b in baseList where !(b >= 0 && b < 1) { throw ValidationError("--base-rate must lie in [0, 1) (got \(b))") }
+    let alphaList = try list(alphas, "--alpha") { try NumericRange.alpha.parseDouble($0) }
+    let epsilonList = try list(epsilons, "--epsilon") { try NumericRange.epsilon.parseDouble($0) }
+    let baseList = try list(baseRates, "--base-rate") { try NumericRange.baseRate.parseDouble($0) }
     let testList = try list(tests, "--tests", names: DisparityTest.allCases.map(\.rawValue)) { DisparityTest(rawValue: $0) }
     let calibrationList = try list(calibrations, "--calibrations", names: Calibration.allCases.map(\.rawValue)) { Calibration(rawValue: $0) }
     let samplerList = try list(samplers, "--samplers", names: Sampler.allCases.map(\.rawValue)) { Sampler(rawValue: $0) }
@@ -126,14 +114,15 @@ struct SimulateCommand: ParsableCommand {
       throw ValidationError("the grid is empty: the max-gap test is not run under the two-stage sampler; add another test or sampler")
     }
     try checkFeasible(cells)
+    try checkReachable(cells)
     return cells
   }
 
   func parseProfile(_ text: String) throws -> GroupProfile? {
     if text == "uniform" { return .uniform }
     if text.hasPrefix("zipf:") {
-      guard let s = Double(text.dropFirst(5)), s >= 0, s.isFinite else {
-        throw ValidationError("--profiles: zipf needs a finite exponent ≥ 0, as in zipf:1.1 (got '\(text)')")
+      guard let s = try? NumericRange.zipfExponent.parseDouble(String(text.dropFirst(5))) else {
+        throw ValidationError("--profiles: zipf needs an exponent, \(NumericRange.zipfExponent), as in zipf:1.1 (got '\(text)')")
       }
       return .zipf(s)
     }
@@ -158,7 +147,7 @@ struct SimulateCommand: ParsableCommand {
     progress.finish()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
     let output = try SimulateRendering.render(results, settings: settings, seconds: seconds, format: options.format, slopes: nil)
-    print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+    try StandardOutput.print(output)
   }
 }
 
@@ -169,6 +158,14 @@ func checkFeasible(_ cells: [StudyCell]) throws {
   }
 }
 
+/// Refuses a cell whose closed-form bound, where the n* search starts, is
+/// above 2^53 rows (as `plan` does).
+func checkReachable(_ cells: [StudyCell]) throws {
+  for cell in cells where cell.boundSamples > NumericRange.maximumRows {
+    throw ValidationError("not reachable: the \(cell.test) test (\(cell.sampler) sampler) with K = \(cell.groupCount), α = \(fmtShort(cell.alpha)), ε = \(fmtShort(cell.epsilon)), δ = \(fmtShort(cell.delta)), power \(fmtShort(cell.power)) would need more than 2^53 = \(AuditRendering.grouped(NumericRange.maximumRows)) rows")
+  }
+}
+
 /// A comma-separated list, each item parsed or rejected with a clear message.
 func list<T>(_ text: String, _ option: String, names: [String]? = nil, _ parse: (String) throws -> T?) throws -> [T] {
   let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: " ") }
@@ -176,7 +173,11 @@ func list<T>(_ text: String, _ option: String, names: [String]? = nil, _ parse: 
     throw ValidationError("\(option) needs a comma-separated list without empty items (got '\(text)')")
   }
   return try items.map { item in
-    guard let value = try parse(item) else {
+    let parsed: T?
+    do { parsed = try parse(item) } catch let error as NumericOptionError {
+      throw ValidationError("\(option): \(error)")
+    }
+    guard let value = parsed else {
       if let names { throw ValidationError("\(option): unknown name '\(item)'; use one of \(names.joined(separator: ", "))") }
       throw ValidationError("\(option): '\(item)' is not a valid number")
     }
@@ -195,7 +196,7 @@ struct ScalingCommand: ParsableCommand {
       """
   )
 
-  @Option(name: .customLong("groups"), help: ArgumentHelp("Override the K values.", valueName: "K,..."))
+  @Option(name: .customLong("groups"), parsing: .unconditional, help: ArgumentHelp("Override the K values, each \(NumericRange.groups).", valueName: "K,..."))
   var groups: String?
 
   @Option(help: "Calibration: monte-carlo or bound.")
@@ -206,13 +207,13 @@ struct ScalingCommand: ParsableCommand {
   func validate() throws { _ = try cells() }
 
   func cells() throws -> [StudyCell] {
-    let ks = try groups.map { text in try list(text, "--groups") { Int($0) } } ?? ScalingStudy.defaultGroupCounts
-    for k in ks where k < 2 { throw ValidationError("--groups: K must be at least 2 (got \(k))") }
+    let ks = try groups.map { text in try list(text, "--groups") { try NumericRange.groups.parseInt($0) } } ?? ScalingStudy.defaultGroupCounts
     guard let c = Calibration(rawValue: calibration) else {
       throw ValidationError("--calibration: unknown name '\(calibration)'; use one of \(Calibration.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     let cells = ScalingStudy.cells(groupCounts: ks, calibration: c)
     try checkFeasible(cells)
+    try checkReachable(cells)
     return cells
   }
 
@@ -227,7 +228,7 @@ struct ScalingCommand: ParsableCommand {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
     let output = try SimulateRendering.render(results, settings: settings, seconds: seconds, format: options.format,
                                               slopes: ScalingStudy.slopes(results))
-    print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+    try StandardOutput.print(output)
   }
 }
 

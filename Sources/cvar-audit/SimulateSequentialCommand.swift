@@ -28,24 +28,22 @@ struct SimulateSequentialCommand: ParsableCommand {
   enum Scenario: String, ExpressibleByArgument, CaseIterable { case null, boundary, alternative }
 
   @Option var scenario: Scenario = .null
-  @Option var groups: Int = 64
+  @Option(range: .groups, help: "Groups K.") var groups: Int = 64
   @Flag var unbalanced = false
   @Option var sampler: SamplerKind = .iid
-  @Option var runs: Int = 100
-  @Option var horizon: Int = 100_000
-  @Option var seed: UInt64 = 1
-  @Option var alpha: Double = 0.1
-  @Option var delta: Double = 0.05
-  @Option var tolerance: Double?
-  @Option(help: "Alternative: loss-mean gap of the rarest 20% of groups.") var gap: Double = 0.25
+  @Option(range: .replicates, help: "Runs.") var runs: Int = 100
+  @Option(range: .integers(1, 100_000_000), help: "Observations per run.") var horizon: Int = 100_000
+  @Option(range: .seed, help: "Seed.") var seed: UInt64 = 1
+  @Option(range: .alpha, help: "CVaR level α.") var alpha: Double = 0.1
+  @Option(range: .probability, help: "δ.") var delta: Double = 0.05
+  @Option(range: .disparity, help: "Tolerance ε0.") var tolerance: Double?
+  @Option(range: .real(0, 0.7, lowerClosed: false), help: "Alternative: loss-mean gap of the rarest 20% of groups (their mean is 0.3 + gap).") var gap: Double = 0.25
   @Flag(name: .customLong("l2-test")) var l2Test = false
-  @Option(name: .customLong("l2-first-look")) var l2FirstLook: Int = 256
+  @Option(name: .customLong("l2-first-look"), range: .firstLook, help: "First look of the L2 test.") var l2FirstLook: Int = 256
   @Flag(name: .customLong("measure-throughput"), help: "Time SequentialTester.observe on --horizon pre-drawn observations (iid groups).")
   var measureThroughput = false
 
   func validate() throws {
-    guard groups >= 1, runs >= 1, horizon >= 1 else { throw ValidationError("--groups, --runs and --horizon must be positive") }
-    guard alpha > 0 && alpha <= 1, delta > 0 && delta < 1 else { throw ValidationError("--alpha in (0, 1], --delta in (0, 1)") }
     if l2Test && sampler.isDataDependent { throw ValidationError("--l2-test is not valid with --sampler adaptive") }
   }
 
@@ -89,7 +87,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       var summary: SimulationSummary
       var seconds: Double
     }
-    print(try AuditRendering.encodeJSON(Output(
+    try StandardOutput.print(try AuditRendering.encodeJSON(Output(
       scenario: scenario.rawValue, groups: groups, unbalanced: unbalanced, sampler: sampler.rawValue, runs: runs,
       horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
       gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
@@ -115,7 +113,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       var groups: Int, observations: Int, seconds: Double, observationsPerSecond: Double
       var exactEvaluations: Int, decision: String, decisionObservation: Int?, l2Test: Bool
     }
-    print(try AuditRendering.encodeJSON(Output(
+    try StandardOutput.print(try AuditRendering.encodeJSON(Output(
       groups: groups, observations: horizon, seconds: seconds, observationsPerSecond: Double(horizon) / seconds,
       exactEvaluations: tester.exactEvaluations, decision: tester.decision.rawValue,
       decisionObservation: tester.decisionObservation, l2Test: l2Test)))

@@ -35,16 +35,16 @@ struct TestCommand: ParsableCommand {
   @Option(help: "Calibration: permutation (exact), bound (Cantelli on l2, no resampling), tolerance (H0: CVaR ≤ ε0).")
   var calibration: Calibration = .permutation
 
-  @Option(help: "Number of random permutations B (p = (1 + #{T_b ≥ T}) / (B + 1)).")
+  @Option(range: .permutations, help: "Number of random permutations B (p = (1 + #{T_b ≥ T}) / (B + 1)).")
   var permutations: Int = 9_999
 
-  @Option(help: "Seed of the permutations (same seed, same p-value).")
+  @Option(range: .seed, help: "Seed of the permutations (same seed, same p-value).")
   var seed: UInt64 = 0
 
-  @Option(help: "Level δ in (0, 1): 'violation' when p ≤ δ.")
+  @Option(range: .probability, help: "Level δ: 'violation' when p ≤ δ.")
   var delta: Double = 0.05
 
-  @Option(help: ArgumentHelp("Tolerance ε0 for --calibration tolerance (H0: CVaR_α ≤ ε0).", valueName: "ε0"))
+  @Option(range: .disparity, help: "Tolerance ε0 for --calibration tolerance (H0: CVaR_α ≤ ε0).", valueName: "ε0")
   var tolerance: Double?
 
   @Option(help: "Output: table or json.")
@@ -81,11 +81,6 @@ struct TestCommand: ParsableCommand {
         throw ValidationError("--metric with several metrics: the joint test uses the pooled reference (--reference pooled)")
       }
     }
-    guard delta > 0 && delta < 1 else { throw ValidationError("--delta must lie strictly between 0 and 1 (got \(delta))") }
-    guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1 (got \(permutations))") }
-    if let tolerance, !(tolerance.isFinite && tolerance >= -1 && tolerance <= 1) {
-      throw ValidationError("--tolerance must be a number in [-1, 1] (got \(tolerance))")
-    }
     switch calibration {
     case .permutation:
       if tolerance != nil { throw ValidationError("--tolerance goes with --calibration tolerance") }
@@ -102,6 +97,7 @@ struct TestCommand: ParsableCommand {
     }
     try input.validate(metrics: metrics)
     try disparityOptions.checkReference(groupBy: input.columns.groupBy)
+    if let report { try OutputPath.check(report, option: "--report", inputs: input.inputFiles) }
   }
 
   func configuration(for metric: Metric) -> DisparityTestConfiguration {
@@ -160,7 +156,7 @@ struct TestCommand: ParsableCommand {
     case .table: output = TestRendering.table(results, joint: joint, inputName: input.inputName)
     case .json: output = try TestRendering.json(results, joint: joint, attributes: table.attributes)
     }
-    print(output, terminator: output.hasSuffix("\n") ? "" : "\n")
+    try StandardOutput.print(output)
   }
 }
 

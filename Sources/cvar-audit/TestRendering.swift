@@ -185,9 +185,8 @@ enum TestRendering {
     var widths = headers.map(\.count)
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
     func line(_ cells: [String]) -> String {
-      var s = cells.enumerated().map { AuditRendering.pad($1, widths[$0], right: right.contains($0)) }.joined(separator: "  ")
-      while s.last == " " { s.removeLast() }
-      return s + "\n"
+      AuditRendering.trimmingTrailingSpaces(
+        cells.enumerated().map { AuditRendering.pad($1, widths[$0], right: right.contains($0)) }.joined(separator: "  ")) + "\n"
     }
     return line(headers) + line(widths.map { String(repeating: "-", count: $0) }) + rows.map(line).joined()
   }

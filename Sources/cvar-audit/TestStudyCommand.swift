@@ -36,42 +36,42 @@ struct TestStudyCommand: ParsableCommand {
     shouldDisplay: false
   )
 
-  @Option(help: ArgumentHelp("Numbers of groups K (≥ 2).", valueName: "K,..."))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Numbers of groups K, each \(NumericRange.groups).", valueName: "K,..."))
   var groups: String = "2,8"
 
   @Option(help: ArgumentHelp("Size layouts under H0: balanced, zipf.", valueName: "layout,..."))
   var sizes: String = "balanced,zipf"
 
-  @Option(name: .customLong("rows-per-group"), help: "m: rows per group (balanced), scale 3m of the Zipf sizes.")
+  @Option(name: .customLong("rows-per-group"), range: .integers(2, 1_000_000), help: "m: rows per group (balanced), scale 3m of the Zipf sizes.")
   var rowsPerGroup: Int = 20
 
-  @Option(help: "Error rate of every group under H0 (the base rate of an alternative).")
+  @Option(range: .baseRate, help: "Error rate of every group under H0 (the base rate of an alternative).")
   var rate: Double = 0.3
 
   @Option(help: ArgumentHelp("Alternative for power: single, flat-tail, spread.", valueName: "name"))
   var alternative: Alternative?
 
-  @Option(help: "ε of the alternative.")
+  @Option(range: .epsilon, help: "ε of the alternative.")
   var epsilon: Double = 0.1
 
-  @Option(help: ArgumentHelp("Total rows n for power (split evenly over the groups).", valueName: "n,..."))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Total rows n for power (split evenly over the groups).", valueName: "n,..."))
   var samples: String = ""
 
   @Option(help: ArgumentHelp("Designs statistic/calibration (default: all five).", valueName: "s/c,..."))
   var designs: String = "l2/permutation,max/permutation,cvar/permutation,l2/bound,cvar/tolerance"
 
-  @Option(help: "Replicates per cell (R).")
+  @Option(range: .replicates, help: "Replicates per cell (R).")
   var replicates: Int = 2000
 
-  @Option(help: "Permutations per test (B); p = (1 + #{T_b ≥ T})/(B + 1) is exact for any B.")
+  @Option(range: .permutations, help: "Permutations per test (B); p = (1 + #{T_b ≥ T})/(B + 1) is exact for any B.")
   var permutations: Int = 199
 
-  @Option(help: "Seed: the same seed gives the same numbers on any number of cores.")
+  @Option(range: .seed, help: "Seed: the same seed gives the same numbers on any number of cores.")
   var seed: UInt64 = 1
 
-  @Option(help: "CVaR level α.") var alpha: Double = 0.1
-  @Option(help: "Level δ.") var delta: Double = 0.05
-  @Option(help: "ε0 of the tolerance calibration.") var tolerance: Double = 0
+  @Option(range: .alpha, help: "CVaR level α.") var alpha: Double = 0.1
+  @Option(range: .probability, help: "Level δ.") var delta: Double = 0.05
+  @Option(range: .disparity, help: "ε0 of the tolerance calibration.") var tolerance: Double = 0
 
   var groupCounts: [Int] { columnList(groups).compactMap { Int($0) } }
   var layouts: [StudySizes] { columnList(sizes).compactMap { StudySizes(argument: $0) } }
@@ -85,8 +85,8 @@ struct TestStudyCommand: ParsableCommand {
   }
 
   func validate() throws {
-    guard !groupCounts.isEmpty, groupCounts.count == columnList(groups).count, groupCounts.allSatisfy({ $0 >= 2 }) else {
-      throw ValidationError("--groups needs integers ≥ 2 (got '\(groups)')")
+    guard !groupCounts.isEmpty, groupCounts.count == columnList(groups).count, groupCounts.allSatisfy({ NumericRange.groups.contains(Double($0)) }) else {
+      throw ValidationError("--groups needs integers, each \(NumericRange.groups) (got '\(groups)')")
     }
     guard !layouts.isEmpty, layouts.count == columnList(sizes).count else {
       throw ValidationError("--sizes takes balanced, zipf (got '\(sizes)')")
@@ -102,15 +102,11 @@ struct TestStudyCommand: ParsableCommand {
       default: break
       }
     }
-    guard rowsPerGroup >= 2 else { throw ValidationError("--rows-per-group must be at least 2") }
-    guard rate >= 0 && rate < 1 else { throw ValidationError("--rate must lie in [0, 1)") }
-    guard replicates >= 1, permutations >= 1 else { throw ValidationError("--replicates and --permutations must be ≥ 1") }
-    guard alpha > 0 && alpha < 1, delta > 0 && delta < 1 else { throw ValidationError("--alpha and --delta must lie in (0, 1)") }
     if alternative != nil {
-      guard !sampleSizes.isEmpty, sampleSizes.count == columnList(samples).count else {
+      guard !sampleSizes.isEmpty, sampleSizes.count == columnList(samples).count,
+            sampleSizes.allSatisfy({ NumericRange.rows.contains(Double($0)) }) else {
         throw ValidationError("--alternative needs --samples n,... (total rows)")
       }
-      guard epsilon > 0 else { throw ValidationError("--epsilon must be positive") }
       for k in groupCounts where sampleSizes.contains(where: { $0 < 2 * k }) {
         throw ValidationError("--samples: every n needs at least 2 rows per group (K = \(k))")
       }
@@ -122,11 +118,11 @@ struct TestStudyCommand: ParsableCommand {
     let clock = ContinuousClock()
     let started = clock.now
     let header = alternative == nil ? "| K | sizes |" : "| K | n | n/K |"
-    emit("R = \(replicates) replicates per cell, B = \(permutations), δ = \(delta), α = \(alpha), seed \(seed); "
+    try emit("R = \(replicates) replicates per cell, B = \(permutations), δ = \(delta), α = \(alpha), seed \(seed); "
           + (alternative.map { "alternative \($0) with base rate \(rate), ε = \(epsilon)" } ?? "H0: error rate \(rate) in every group"))
-    emit("")
-    emit(header + designList.map { " \($0) |" }.joined() + " seconds |")
-    emit("|" + String(repeating: "---|", count: (alternative == nil ? 2 : 3) + designList.count + 1))
+    try emit("")
+    try emit(header + designList.map { " \($0) |" }.joined() + " seconds |")
+    try emit("|" + String(repeating: "---|", count: (alternative == nil ? 2 : 3) + designList.count + 1))
     for k in groupCounts {
       var cells: [(label: String, sizes: [Int], rates: [Double])] = []
       if let alternative {
@@ -154,17 +150,17 @@ struct TestStudyCommand: ParsableCommand {
         let result = study.run(replicates: replicates, seed: seed &+ UInt64(k))
         let rates = designList.indices.map { String(format: " %.4f ± %.4f |", result.rate($0), result.standardError($0)) }
         let seconds = (clock.now - cellStart) / .seconds(1)
-        emit("| \(k) | \(cell.label) |" + rates.joined() + String(format: " %.0f |", seconds))
+        try emit("| \(k) | \(cell.label) |" + rates.joined() + String(format: " %.0f |", seconds))
       }
     }
-    emit("")
-    emit(String(format: "total wall time %.0f s", (clock.now - started) / .seconds(1)))
+    try emit("")
+    try emit(String(format: "total wall time %.0f s", (clock.now - started) / .seconds(1)))
   }
 }
 
 /// A line to standard output, unbuffered (the study prints rows as they finish).
-private func emit(_ line: String) {
-  FileHandle.standardOutput.write(Data((line + "\n").utf8))
+private func emit(_ line: String) throws {
+  try StandardOutput.write(line + "\n")
 }
 
 extension Alternative: ExpressibleByArgument {}

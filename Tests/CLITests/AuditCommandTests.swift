@@ -164,4 +164,49 @@ import FixtureSupport
     #expect(r.status == 0)
     #expect(r.stdout.contains("--group-by"))
   }
+
+  /// One 100,000-character group value: the table shows it whole, with no
+  /// padding left at the ends of lines (the trim was a regular expression,
+  /// quadratic in the line: over 30 s; see README "Bad input" for the time now).
+  @Test func longGroupValueIsRenderedWhole() throws {
+    let value = String(repeating: "x", count: 100_000)
+    let data = "g,y,p\n\(value),1,1\n\(value),0,1\nb,0,0\nb,1,1\n"
+    for command in [["audit"], ["test", "--permutations", "9"]] {
+      let r = try runCLI(command + ["--input", "-", "--group-by", "g", "--label", "y", "--prediction", "p", "--alpha", "0.5"],
+                         stdin: data)
+      #expect(r.status == 0, "\(r.stderr)")
+      let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+      #expect(lines.contains { $0.hasPrefix(value + "  ") }, "\(command)")
+      #expect(!lines.contains { $0.hasSuffix(" ") }, "\(command)")
+    }
+  }
+
+  /// CSV output quotes a value holding "\r\n" (one Character, so a check by
+  /// Character missed it) and, with --escape-formulas only, prefixes values
+  /// a spreadsheet would run as formulas.
+  @Test func csvQuotesCRLFAndEscapesFormulasOnRequest() throws {
+    let data = "g,y,p\n\"a\r\nb\",1,1\n\"a\r\nb\",0,1\n=1+2,0,0\n=1+2,1,1\n@x,1,0\n-y,0,0\n"
+    let options = ["audit", "--input", "-", "--group-by", "g", "--label", "y", "--prediction", "p", "--format", "csv"]
+    let plain = try runCLI(options, stdin: data)
+    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(plain.stdout.contains("\n\"a\r\nb\",2,"))
+    #expect(plain.stdout.contains("\n=1+2,2,") && plain.stdout.contains("\n@x,1,") && plain.stdout.contains("\n-y,1,"))
+    let escaped = try runCLI(options + ["--escape-formulas"], stdin: data)
+    #expect(escaped.status == 0, "\(escaped.stderr)")
+    #expect(escaped.stdout.contains("\n'=1+2,2,") && escaped.stdout.contains("\n'@x,1,") && escaped.stdout.contains("\n'-y,1,"))
+    #expect(escaped.stdout.contains("\n\"a\r\nb\",2,"))
+    // Numbers are never prefixed: a negative disparity stays a number.
+    #expect(escaped.stdout.contains(",-0.") || escaped.stdout.contains(",-1"))
+    #expect(!escaped.stdout.contains(",'-"))
+  }
+
+  /// Negative numbers and -0 are values, not option names.
+  @Test func negativeNumbersAreValues() throws {
+    let r = try runCLI(["test", "--calibration", "tolerance", "--tolerance", "-0.05", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("\"tolerance\" : -0.05"))
+    let zero = try runCLI(["audit", "--alpha", "-0"])
+    #expect(zero.status == 2)
+    #expect(zero.stderr.contains("'--alpha <alpha>': expected a number in (0, 1], found -0"), "\(zero.stderr)")
+  }
 }

@@ -65,13 +65,13 @@ import FixtureSupport
   }
 
   @Test(arguments: [
-    (["plan", "--num-groups", "1"], "--num-groups must be at least 2"),
-    (["plan", "--num-groups", "5", "--epsilon", "0"], "--epsilon must be > 0"),
-    (["plan", "--num-groups", "5", "--epsilon=-0.1"], "--epsilon must be > 0"),
-    (["plan", "--num-groups", "5", "--alpha", "1.5"], "--alpha must lie in (0, 1]"),
-    (["plan", "--num-groups", "5", "--power", "1"], "--power must lie strictly between 0 and 1"),
+    (["plan", "--num-groups", "1"], "'--num-groups <K>': expected an integer in [2, 100000], found 1"),
+    (["plan", "--num-groups", "5", "--epsilon", "0"], "'--epsilon <epsilon>': expected a number in (0, 1], found 0"),
+    (["plan", "--num-groups", "5", "--epsilon", "-0.1"], "expected a number in (0, 1], found -0.1"),
+    (["plan", "--num-groups", "5", "--alpha", "1.5"], "'--alpha <alpha>': expected a number in (0, 1], found 1.5"),
+    (["plan", "--num-groups", "5", "--power", "1"], "'--power <power>': expected a number in [1e-12, 0.999999999999], found 1"),
     (["plan", "--num-groups", "5", "--simulate", "--base-rate", "0.9", "--epsilon", "0.5"], "beyond what --base-rate 0.9 allows"),
-    (["plan", "--num-groups", "5", "--simulate", "--replicates", "0"], "--replicates must be at least 1"),
+    (["plan", "--num-groups", "5", "--simulate", "--replicates", "0"], "'--replicates <replicates>': expected an integer in [1, 1000000], found 0"),
   ])
   func badInputExitsTwo(arguments: [String], message: String) throws {
     let r = try runCLI(arguments)

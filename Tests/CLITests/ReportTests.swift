@@ -119,7 +119,35 @@ import FixtureSupport
     for command in [["audit"], ["test", "--permutations", "9"]] {
       let r = try runCLI(command + ["--report", path])
       #expect(r.status == 2)
-      #expect(r.stderr.contains("\(path): cannot write the report"), "\(r.stderr)")
+      #expect(r.stderr.contains("--report \(path): the directory"), "\(r.stderr)")
+      #expect(r.stdout.isEmpty)
     }
+  }
+
+  /// A directory, or a file that is also the input (under another name too),
+  /// is refused before the input is read, and the input is left as it was.
+  @Test func reportNamingADirectoryOrTheInputIsRefused() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("rows.csv").path
+    let rows = "g,y,p\na,1,1\na,0,1\nb,0,0\nb,1,0\n"
+    try rows.write(toFile: input, atomically: true, encoding: .utf8)
+    let link = directory.appendingPathComponent("link.csv").path
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: input)
+    let columns = ["--input", input, "--group-by", "g", "--label", "y", "--prediction", "p"]
+    let folder = try runCLI(["audit"] + columns + ["--report", directory.path])
+    #expect(folder.status == 2)
+    #expect(folder.stderr.contains("--report \(directory.path) is a directory"), "\(folder.stderr)")
+    #expect(!folder.stderr.contains("NSCocoaErrorDomain"))
+    for target in [input, link, directory.path + "/./rows.csv"] {
+      for command in [["audit"], ["test", "--permutations", "9"]] {
+        let r = try runCLI(command + columns + ["--report", target])
+        #expect(r.status == 2, "\(command) \(target)")
+        #expect(r.stderr.contains("is also an input (--input \(input))"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+      }
+    }
+    #expect(try String(contentsOfFile: input, encoding: .utf8) == rows)
   }
 }

@@ -109,11 +109,11 @@ private let compasOptions = "--label two_year_recid --score decile_score --thres
 
   @Test func badOptions() throws {
     for (args, message) in [
-      ("--delta 1.5", "--delta must lie strictly between 0 and 1"),
-      ("--alpha 0", "--alpha must lie in (0, 1]"),
+      ("--delta 1.5", "'--delta <delta>': expected a number in [1e-12, 0.999999999999], found 1.5"),
+      ("--alpha 0", "'--alpha <alpha>': expected a number in (0, 1], found 0"),
       ("--sampler adaptive --l2-test", "not valid with --sampler adaptive"),
       ("--input - --group-by race --metric loss:l", "needs --groups-from"),
-      ("--budget 0", "--budget must be a positive"),
+      ("--budget 0", "'--budget <n>': expected an integer in [1, 9007199254740992], found 0"),
     ] {
       let r = try shell("\"$BIN\" monitor \(args) < /dev/null")
       #expect(r.status == 2, "\(args)")

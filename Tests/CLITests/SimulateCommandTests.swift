@@ -39,14 +39,16 @@ import FixtureSupport
   }
 
   @Test(arguments: [
-    (["simulate", "--groups", "1"], "K must be at least 2"),
-    (["simulate", "--replicates", "0"], "--replicates must be at least 1"),
+    (["simulate", "--groups", "1"], "--groups: expected an integer in [2, 100000], found 1"),
+    (["simulate", "--replicates", "0"], "'--replicates <replicates>': expected an integer in [1, 1000000], found 0"),
     (["simulate", "--profiles", "pareto"], "unknown profile 'pareto'"),
+    // An InputError from validate() (ArgumentParser alone exits 1 for it).
+    (["simulate", "--profiles", "file:/nonexistent-shares.txt"], "/nonexistent-shares.txt: cannot read the share file"),
     (["simulate", "--alternatives", "worst"], "--alternatives: unknown name 'worst'"),
-    (["simulate", "--epsilon", "0"], "--epsilon must be > 0"),
+    (["simulate", "--epsilon", "0"], "--epsilon: expected a number in (0, 1], found 0"),
     (["simulate", "--base-rate", "0.95", "--epsilon", "0.2"], "beyond what base rate 0.95 allows"),
     (["simulate", "--tests", "max-gap", "--samplers", "two-stage"], "the grid is empty"),
-    (["simulate", "scaling", "--groups", "10,1"], "K must be at least 2"),
+    (["simulate", "scaling", "--groups", "10,1"], "--groups: expected an integer in [2, 100000], found 1"),
   ])
   func badInputExitsTwo(arguments: [String], message: String) throws {
     let r = try runCLI(arguments)

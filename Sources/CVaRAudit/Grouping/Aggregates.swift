@@ -269,7 +269,8 @@ public struct Aggregates: Sendable, Equatable {
   /// written as `""` so that it reads back as an empty attribute value.
   static func csvField(_ s: String) -> String {
     if s.isEmpty { return "\"\"" }
-    if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || s.first == " " || s.last == " " {
+    // By byte, not by Character: "\r\n" is one Character, equal to neither "\r" nor "\n".
+    if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) || s.first == " " || s.last == " " {
       var quoted = "\""
       for c in s { quoted += c == "\"" ? "\"\"" : String(c) }
       return quoted + "\""
