@@ -1,0 +1,228 @@
+import CVaRAudit
+import CVaRInference
+
+/// Row columns held in memory by the caller (numpy buffers): per attribute,
+/// integer codes into that attribute's level labels (−1 for a missing value,
+/// as pandas' categorical codes), and 0/1 labels and predictions or a loss.
+///
+/// Nothing is copied: the pointers are read in place, a chunk of rows at a
+/// time, so the extra memory is O(chunk + groups) (plus one group id per row
+/// when a loss permutation test needs the rows).
+struct InMemoryColumns {
+  /// One attribute's codes: a pointer to `rows` signed integers of `width` bytes.
+  struct Codes {
+    var name: String
+    var base: UnsafeRawPointer
+    var width: Int
+    /// Level labels; a code c in 0..<levels.count names levels[c], −1 the empty value.
+    var levels: [String]
+  }
+
+  var attributes: [Codes]
+  var rows: Int
+  var labels: UnsafePointer<UInt8>?
+  var predictions: UnsafePointer<UInt8>?
+  var losses: UnsafePointer<Double>?
+}
+
+/// Input that cannot be audited, with the message the Python layer raises.
+struct ColumnError: Error, CustomStringConvertible {
+  var description: String
+}
+
+/// A group table built from in-memory columns, and, when asked for, each
+/// included row's group (an index into the table) and loss, for the loss
+/// permutation test.
+struct InMemoryTable {
+  var table: GroupTable
+  var lossRows: LossRows?
+}
+
+extension InMemoryColumns {
+  static let chunk = 1 << 16
+  /// Mixed-radix products up to this size are looked up in a dense array.
+  static let denseLimit: Int64 = 1 << 22
+
+  /// Aggregates the rows into a `GroupTable` whose groups appear in
+  /// first-seen row order, as when the same rows are read from a CSV file:
+  /// each row's attribute codes form one mixed-radix integer (missing = the
+  /// last digit value), looked up in a dense array or a hash table.
+  /// Groups whose key holds an empty value are left out and counted with
+  /// `missing: .exclude`, as the CLI does.
+  ///
+  /// - Throws: `ColumnError` for a code out of range, a label or prediction
+  ///   other than 0 or 1, a loss outside [0, 1], or more level combinations
+  ///   than an Int64 holds.
+  /// - Complexity: O(rows · attributes + groups); memory O(chunk + groups).
+  func aggregate(missing: MissingValuePolicy, keepRowGroups: Bool) throws -> InMemoryTable {
+    precondition(!attributes.isEmpty)
+    var radices: [Int64] = []
+    var product: Int64 = 1
+    for a in attributes {
+      let radix = Int64(a.levels.count) + 1
+      let (p, overflow) = product.multipliedReportingOverflow(by: radix)
+      guard !overflow else {
+        throw ColumnError(description: "the sensitive features have more combinations of levels than 2^63 (\(attributes.map(\.name).joined(separator: ", "))): combine some of them first")
+      }
+      radices.append(radix)
+      product = p
+    }
+    var dense: [Int32] = product <= Self.denseLimit ? [Int32](repeating: -1, count: Int(product)) : []
+    var sparse: [Int64: Int32] = [:]
+    var groupCodes: [Int64] = []  // mixed-radix code of each group, first-seen order
+    var counts: [Int] = []        // 4 per group (confusion) or 1 (sizes)
+    var lossStats: [SufficientStatistics] = []
+    var rowGroups: [Int32]? = keepRowGroups ? [] : nil
+    rowGroups?.reserveCapacity(rows)
+    let hasConfusion = predictions != nil
+    let hasLoss = losses != nil
+    var combined = [Int64](repeating: 0, count: Self.chunk)
+    var ids = [Int32](repeating: 0, count: Self.chunk)
+
+    var start = 0
+    while start < rows {
+      let m = min(Self.chunk, rows - start)
+      try combined.withUnsafeMutableBufferPointer { out in
+        for i in 0..<m { out[i] = 0 }
+        for (a, attribute) in attributes.enumerated() {
+          try Self.accumulate(attribute, radix: radices[a], start: start, count: m, into: out)
+        }
+      }
+      for i in 0..<m {
+        let code = combined[i]
+        var id: Int32
+        if !dense.isEmpty {
+          id = dense[Int(code)]
+          if id < 0 { id = Int32(groupCodes.count); dense[Int(code)] = id; groupCodes.append(code) }
+        } else if let known = sparse[code] {
+          id = known
+        } else {
+          id = Int32(groupCodes.count); sparse[code] = id; groupCodes.append(code)
+        }
+        ids[i] = id
+      }
+      let newGroups = groupCodes.count - (hasConfusion ? counts.count / 4 : counts.count)
+      counts.append(contentsOf: repeatElement(0, count: newGroups * (hasConfusion ? 4 : 1)))
+      if hasLoss { lossStats.append(contentsOf: repeatElement(SufficientStatistics(), count: groupCodes.count - lossStats.count)) }
+      try scatter(ids: ids, start: start, count: m, counts: &counts, lossStats: &lossStats)
+      rowGroups?.append(contentsOf: ids[0..<m])
+      start += m
+    }
+    return buildTable(groupCodes: groupCodes, radices: radices, counts: counts, lossStats: lossStats,
+                      missing: missing, rowGroups: rowGroups)
+  }
+
+  /// out[i] = out[i] · radix + digit of row start + i, the digit being the
+  /// code, or radix − 1 for a missing value (code −1).
+  private static func accumulate(_ attribute: Codes, radix: Int64, start: Int, count m: Int,
+                                 into out: UnsafeMutableBufferPointer<Int64>) throws {
+    func run<T: FixedWidthInteger & SignedInteger>(_: T.Type) throws {
+      let codes = attribute.base.assumingMemoryBound(to: T.self) + start
+      let levels = Int64(radix - 1)
+      var bad = -1
+      for i in 0..<m {
+        let c = Int64(codes[i])
+        if c < -1 || c >= levels { bad = i; break }
+        out[i] = out[i] &* radix &+ (c < 0 ? levels : c)
+      }
+      if bad >= 0 {
+        throw ColumnError(description: "sensitive feature '\(attribute.name)': row \(start + bad) has code \(codes[bad]), outside -1..<\(levels)")
+      }
+    }
+    switch attribute.width {
+    case 1: try run(Int8.self)
+    case 2: try run(Int16.self)
+    case 4: try run(Int32.self)
+    default: try run(Int64.self)
+    }
+  }
+
+  /// Adds the chunk's rows to their groups' counts, checking every value.
+  private func scatter(ids: [Int32], start: Int, count m: Int, counts: inout [Int],
+                       lossStats: inout [SufficientStatistics]) throws {
+    if let predictions {
+      let p = predictions + start
+      let y = labels.map { $0 + start }
+      var bad = -1
+      counts.withUnsafeMutableBufferPointer { c in
+        for i in 0..<m {
+          let label = y?[i] ?? 0
+          if label > 1 || p[i] > 1 { bad = i; break }
+          c[Int(ids[i]) &<< 2 | Int(label) &<< 1 | Int(p[i])] &+= 1
+        }
+      }
+      if bad >= 0 {
+        let row = start + bad
+        if let y, y[bad] > 1 { throw ColumnError(description: "y_true: row \(row): expected a label 0 or 1, found \(y[bad])") }
+        throw ColumnError(description: "y_pred: row \(row): expected a prediction 0 or 1, found \(p[bad])")
+      }
+    } else if losses == nil {
+      counts.withUnsafeMutableBufferPointer { c in
+        for i in 0..<m { c[Int(ids[i])] &+= 1 }
+      }
+    }
+    if let losses {
+      let l = losses + start
+      for i in 0..<m {
+        let v = l[i]
+        guard v >= 0 && v <= 1 else {
+          throw ColumnError(description: "loss: row \(start + i): expected a loss in [0, 1], found \(v)")
+        }
+        let g = Int(ids[i])
+        lossStats[g].count += 1
+        lossStats[g].sum += v
+        lossStats[g].sumOfSquares += v * v
+      }
+      if predictions == nil {
+        counts.withUnsafeMutableBufferPointer { c in
+          for i in 0..<m { c[Int(ids[i])] &+= 1 }
+        }
+      }
+    }
+  }
+
+  private func buildTable(groupCodes: [Int64], radices: [Int64], counts: [Int], lossStats: [SufficientStatistics],
+                          missing: MissingValuePolicy, rowGroups: [Int32]?) -> InMemoryTable {
+    let hasConfusion = predictions != nil
+    var table = GroupTable(attributes: attributes.map(\.name), hasConfusion: hasConfusion,
+                           hasLabels: labels != nil, hasLoss: losses != nil)
+    var position = [Int32](repeating: -1, count: groupCodes.count)
+    for (h, code) in groupCodes.enumerated() {
+      var digits = [Int64](repeating: 0, count: radices.count)
+      var rest = code
+      for a in radices.indices.reversed() { digits[a] = rest % radices[a]; rest /= radices[a] }
+      let key = attributes.indices.map { a in
+        digits[a] == radices[a] - 1 ? "" : attributes[a].levels[Int(digits[a])]
+      }
+      let rowsOfGroup = hasConfusion ? counts[4 * h..<4 * h + 4].reduce(0, +) : counts[h]
+      if missing == .exclude && key.contains("") {
+        table.excluded.add(.missingAttribute, rowsOfGroup)
+        continue
+      }
+      // Distinct codes can share a key (an empty level and a missing value,
+      // both empty in a CSV file): they add up, as the CLI reads them.
+      let g = table.group(for: key)
+      position[h] = Int32(g)
+      if hasConfusion {
+        for cell in 0..<4 where counts[4 * h + cell] > 0 {
+          table.addConfusion(group: g, label: cell >> 1, prediction: cell & 1, count: counts[4 * h + cell])
+        }
+      }
+      if losses != nil { table.addLoss(group: g, lossStats[h]) }
+      if table.isSizesOnly { for _ in 0..<rowsOfGroup { table.addRow(group: g) } }
+    }
+    table.rowsRead = rows
+    var lossRows: LossRows? = nil
+    if let rowGroups, let losses {
+      var groups: [Int32] = [], values: [Double] = []
+      groups.reserveCapacity(rowGroups.count)
+      values.reserveCapacity(rowGroups.count)
+      for (i, h) in rowGroups.enumerated() where position[Int(h)] >= 0 {
+        groups.append(position[Int(h)])
+        values.append(losses[i])
+      }
+      lossRows = LossRows(groups: groups, losses: values)
+    }
+    return InMemoryTable(table: table, lossRows: lossRows)
+  }
+}

@@ -1,0 +1,222 @@
+import CVaRAudit
+import CVaRInference
+import CVaRPlanning
+
+/// A finite number, or nil (JSON null) for NaN and infinities.
+private func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+
+/// An audit, column by column (one array per field, one entry per group in
+/// the audit's order): what the Python layer turns into a DataFrame and into
+/// the CLI's JSON document (whose field names the summary keeps).
+struct AuditColumns: Encodable {
+  struct Groups: Encodable {
+    var key: [[String]]
+    var n: [Int]
+    var sum: [Double]
+    var rate: [Double?]
+    var ciLow: [Double?]
+    var ciHigh: [Double?]
+    var disparity: [Double?]
+    var disparityLow: [Double?]
+    var disparityHigh: [Double?]
+    var weight: [Double]
+    var tailWeight: [Double]
+  }
+  struct Summary: Encodable {
+    var groups: Int
+    var rows: Int
+    var blankLines: Int
+    var eligibleRows: Int
+    var overallRate: Double?
+    var referenceRate: Double?
+    var cvar: Double?
+    var `var`: Double?
+    var maxGap: Double?
+    var betweenGroupsDifference: Double?
+    var meanDisparity: Double?
+    var cvarInterval: [Double?]
+    var renyi23: Double?
+    var norm23: Double?
+    var effectiveGroups: Double?
+    var tailGroups: Int
+    var simultaneousIntervals: Int
+  }
+  struct Excluded: Encodable {
+    var total: Int
+    var byReason: [String: Int]
+  }
+  var metric: String
+  var alpha: Double
+  var groupBy: [String]
+  var weights: String
+  var disparity: String
+  var reference: String
+  var confidenceLevel: Double
+  var interval: String
+  var simultaneousInterval: String
+  var groups: Groups
+  var groupsWithoutRate: [[String]]
+  var summary: Summary
+  var excludedRows: Excluded
+
+  init(_ r: AuditResult) {
+    let c = r.configuration, s = r.summary, g = r.groups
+    metric = c.metric.description
+    alpha = c.alpha
+    groupBy = r.attributes
+    weights = c.weighting.description
+    disparity = c.disparity.rawValue
+    reference = c.reference.description
+    confidenceLevel = c.confidenceLevel
+    interval = c.intervalMethod.rawValue
+    simultaneousInterval = c.simultaneousMethod.rawValue
+    groups = Groups(
+      key: g.map(\.key), n: g.map(\.statistics.count), sum: g.map(\.statistics.sum), rate: g.map { finite($0.rate) },
+      ciLow: g.map { finite($0.confidenceInterval.lower) }, ciHigh: g.map { finite($0.confidenceInterval.upper) },
+      disparity: g.map { finite($0.disparity) },
+      disparityLow: g.map { finite($0.disparityInterval.lower) }, disparityHigh: g.map { finite($0.disparityInterval.upper) },
+      weight: g.map(\.weight), tailWeight: g.map(\.tailWeight))
+    groupsWithoutRate = r.groupsWithoutRate
+    summary = Summary(
+      groups: s.groups, rows: s.rows, blankLines: s.blankLines, eligibleRows: s.eligibleRows,
+      overallRate: finite(s.overallRate), referenceRate: finite(s.referenceRate), cvar: finite(s.cvar),
+      var: finite(s.valueAtRisk), maxGap: finite(s.maxGap), betweenGroupsDifference: finite(s.betweenGroupsDifference),
+      meanDisparity: finite(s.meanDisparity), cvarInterval: [finite(s.cvarInterval.lower), finite(s.cvarInterval.upper)],
+      renyi23: finite(s.renyi23), norm23: finite(s.norm23), effectiveGroups: finite(s.effectiveGroups),
+      tailGroups: g.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals)
+    excludedRows = Excluded(total: r.excluded.total, byReason: r.excluded.byReason)
+  }
+}
+
+/// A disparity test, with the per-group tests column by column and the audit
+/// it rests on.
+struct TestColumns: Encodable {
+  struct Groups: Encodable {
+    var key: [[String]]
+    var n: [Int]
+    var rate: [Double?]
+    var disparity: [Double?]
+    var pValue: [Double?]
+    var holm: [Double?]
+    var benjaminiHochberg: [Double?]
+  }
+  struct Tail: Encodable {
+    var key: [[String]]
+    var disparity: [Double?]
+    var tailWeight: [Double]
+    var contribution: [Double?]
+  }
+  struct L2: Encodable {
+    var value: Double?
+    var standardError: Double?
+  }
+  var metric: String
+  var statistic: String
+  var value: Double?
+  var pValue: Double?
+  var calibration: String
+  var permutations: Int?
+  var seed: UInt64?
+  var monteCarloError: Double?
+  var delta: Double
+  var decision: String
+  var tolerance: Double?
+  var lowerConfidenceBound: Double?
+  var boundVariance: Double?
+  var l2Estimate: L2
+  var tailGroups: Tail
+  var groups: Groups
+  var groupsWithoutVariance: [[String]]
+  var audit: AuditColumns
+
+  init(_ r: DisparityTestResult) {
+    metric = r.configuration.audit.metric.description
+    statistic = r.statistic.rawValue
+    value = finite(r.value)
+    pValue = finite(r.pValue)
+    calibration = r.calibration.rawValue
+    permutations = r.permutations
+    seed = r.seed
+    monteCarloError = r.monteCarloError
+    delta = r.delta
+    decision = r.decision.rawValue
+    tolerance = r.tolerance
+    lowerConfidenceBound = r.lowerConfidenceBound.flatMap(finite)
+    boundVariance = r.boundVariance.flatMap(finite)
+    l2Estimate = L2(value: finite(r.l2Estimate.value), standardError: finite(r.l2Estimate.standardError))
+    let t = r.tailGroups
+    tailGroups = Tail(key: t.map(\.key), disparity: t.map { finite($0.disparity) }, tailWeight: t.map(\.tailWeight),
+                      contribution: t.map { finite($0.contribution) })
+    let g = r.groups
+    groups = Groups(key: g.map(\.key), n: g.map(\.statistics.count), rate: g.map { finite($0.statistics.mean) },
+                    disparity: g.map { finite($0.disparity) }, pValue: g.map { finite($0.pValue) },
+                    holm: g.map { finite($0.holm) }, benjaminiHochberg: g.map { finite($0.benjaminiHochberg) })
+    groupsWithoutVariance = r.groupsWithoutVariance
+    audit = AuditColumns(r.audit)
+  }
+}
+
+/// A sample plan (with the group labels and sizes it was computed from).
+struct PlanColumns: Encodable {
+  struct Bound: Encodable {
+    var samples: Int
+    var formula: String
+    var allocation: [Double]
+    var designFactor: Double
+  }
+  struct Detectable: Encodable {
+    var samples: Int
+    var maxGap: Double?
+    var cvarIID: Double?
+    var cvarStratified: Double?
+    var twoStage: Double?
+  }
+  var groups: [[String]]
+  var shares: [Double]
+  var weights: [Double]
+  var alpha: Double
+  var epsilon: Double
+  var delta: Double
+  var power: Double
+  var renyi23: Double?
+  var norm23: Double?
+  var effectiveGroups: Double?
+  var maxGap: Bound
+  var cvarIID: Bound
+  var cvarStratified: Bound
+  var twoStage: Bound
+  var twoStageGroups: Int
+  var twoStageRowsPerGroup: Int
+  var twoStageSplitConstant: Double
+  var stratifiedRows: [Int]
+  var detectable: Detectable?
+
+  init(_ plan: SamplePlan, groups: [[String]], detectable d: DetectableEpsilon?) {
+    func bound(_ b: SampleSizeBound) -> Bound {
+      Bound(samples: b.samples, formula: b.formula, allocation: b.allocation, designFactor: b.designFactor)
+    }
+    let p = plan.problem
+    self.groups = groups
+    shares = p.shares
+    weights = p.weights
+    alpha = p.alpha
+    epsilon = p.epsilon
+    delta = p.delta
+    power = p.power
+    renyi23 = finite(plan.renyi23)
+    norm23 = finite(plan.norm23)
+    effectiveGroups = finite(plan.effectiveGroups)
+    maxGap = bound(plan.maxGap)
+    cvarIID = bound(plan.cvarIID)
+    cvarStratified = bound(plan.cvarStratified)
+    twoStage = bound(plan.twoStage)
+    twoStageGroups = plan.twoStageDesign.groups
+    twoStageRowsPerGroup = plan.twoStageDesign.rowsPerGroup
+    twoStageSplitConstant = plan.twoStageDesign.splitConstant
+    stratifiedRows = plan.stratifiedRows
+    detectable = d.map {
+      Detectable(samples: $0.samples, maxGap: finite($0.maxGap), cvarIID: finite($0.cvarIID),
+                 cvarStratified: finite($0.cvarStratified), twoStage: finite($0.twoStage))
+    }
+  }
+}
