@@ -147,7 +147,7 @@ def binary(data: Optional[pd.DataFrame], column: ColumnLike, what: str, noun: st
         bad = (values != 0) & (values != 1)
     if bad.any():
         i = _first_bad(bad)
-        raise ValueError(f"{where}: row {i}: expected {noun} 0 or 1 (or True/False), found {values[i]!r}")
+        raise ValueError(f"{where}: row {i}: expected {noun} 0 or 1 (or True/False), found {values[i].item()!r}")
     return np.ascontiguousarray(values, dtype=np.uint8)
 
 
@@ -162,5 +162,5 @@ def loss(data: Optional[pd.DataFrame], column: ColumnLike, rows: int) -> np.ndar
     bad = ~((values >= 0) & (values <= 1))
     if bad.any():
         i = _first_bad(bad)
-        raise ValueError(f"{where}: row {i}: expected a loss in [0, 1], found {values[i]!r}")
+        raise ValueError(f"{where}: row {i}: expected a loss in [0, 1], found {values[i].item()!r}")
     return np.ascontiguousarray(values)

@@ -31,6 +31,16 @@ def _key_object(names: List[str], key: List[str]) -> Dict[str, str]:
     return dict(zip(names, key))
 
 
+def _prune(value: Any) -> Any:
+    """Drops the members whose value is None, as the CLI's encoder leaves out
+    an absent optional (a null inside an array stays)."""
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_prune(v) if isinstance(v, (dict, list)) else v for v in value]
+    return value
+
+
 def _dumps(document: Dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
 
@@ -93,7 +103,7 @@ class AuditResult:
     @property
     def cvar(self) -> float:
         """CVaR_α of the group disparities (plug-in)."""
-        return _float(self.raw["summary"]["cvar"])
+        return _float(self.raw["summary"].get("cvar"))
 
     @property
     def cvar_interval(self) -> Tuple[float, float]:
@@ -104,17 +114,17 @@ class AuditResult:
     @property
     def max_gap(self) -> float:
         """max_g Δ̂_g, the largest disparity."""
-        return _float(self.raw["summary"]["maxGap"])
+        return _float(self.raw["summary"].get("maxGap"))
 
     @property
     def var(self) -> float:
         """VaR_α of the disparities (the tail's threshold)."""
-        return _float(self.raw["summary"]["var"])
+        return _float(self.raw["summary"].get("var"))
 
     @property
     def reference_rate(self) -> float:
         """μ_ref, the rate disparities are measured against."""
-        return _float(self.raw["summary"]["referenceRate"])
+        return _float(self.raw["summary"].get("referenceRate"))
 
     @property
     def tail(self) -> pd.DataFrame:
@@ -144,14 +154,14 @@ class AuditResult:
                 "disparityInterval": [g["disparityLow"][i], g["disparityHigh"][i]],
                 "weight": g["weight"][i], "tailWeight": g["tailWeight"][i], "inTail": g["tailWeight"][i] > 0,
             })
-        return {
+        return _prune({
             "schemaVersion": 1, "metric": r["metric"], "alpha": r["alpha"], "groupBy": names,
             "weights": r["weights"], "disparity": r["disparity"], "reference": r["reference"],
             "confidenceLevel": r["confidenceLevel"], "interval": r["interval"],
             "simultaneousInterval": r["simultaneousInterval"], "groups": groups,
             "groupsWithoutRate": [_key_object(names, k) for k in r["groupsWithoutRate"]],
             "summary": r["summary"], "excludedRows": r["excludedRows"],
-        }
+        })
 
     def to_json(self) -> str:
         """The JSON text of ``to_dict()`` (sorted keys, two-space indent)."""
@@ -210,7 +220,7 @@ class TestResult:
     @property
     def statistic(self) -> float:
         """The observed statistic T."""
-        return _float(self.raw["value"])
+        return _float(self.raw.get("value"))
 
     @property
     def statistic_name(self) -> str:
@@ -219,7 +229,7 @@ class TestResult:
 
     @property
     def pvalue(self) -> float:
-        return _float(self.raw["pValue"])
+        return _float(self.raw.get("pValue"))
 
     @property
     def decision(self) -> str:
@@ -236,7 +246,7 @@ class TestResult:
     @property
     def monte_carlo_error(self) -> Optional[float]:
         """Monte-Carlo standard error of a permutation p-value (None otherwise)."""
-        return self.raw["monteCarloError"]
+        return self.raw.get("monteCarloError")
 
     @property
     def tail_groups(self) -> pd.DataFrame:
@@ -253,14 +263,14 @@ class TestResult:
         a = r["audit"]
         names = a["groupBy"]
         g, t = r["groups"], r["tailGroups"]
-        return {
-            "schemaVersion": 1, "metric": r["metric"], "statistic": r["statistic"], "value": r["value"],
-            "pValue": r["pValue"], "calibration": r["calibration"], "permutations": r["permutations"],
-            "seed": r["seed"], "monteCarloError": r["monteCarloError"], "delta": r["delta"],
-            "decision": r["decision"], "tolerance": r["tolerance"],
-            "lowerConfidenceBound": r["lowerConfidenceBound"], "boundVariance": r["boundVariance"],
+        return _prune({
+            "schemaVersion": 1, "metric": r["metric"], "statistic": r["statistic"], "value": r.get("value"),
+            "pValue": r.get("pValue"), "calibration": r["calibration"], "permutations": r.get("permutations"),
+            "seed": r.get("seed"), "monteCarloError": r.get("monteCarloError"), "delta": r["delta"],
+            "decision": r["decision"], "tolerance": r.get("tolerance"),
+            "lowerConfidenceBound": r.get("lowerConfidenceBound"), "boundVariance": r.get("boundVariance"),
             "alpha": a["alpha"], "weights": a["weights"], "disparity": a["disparity"], "reference": a["reference"],
-            "referenceRate": a["summary"]["referenceRate"], "groupBy": names, "l2Estimate": r["l2Estimate"],
+            "referenceRate": a["summary"].get("referenceRate"), "groupBy": names, "l2Estimate": r["l2Estimate"],
             "tailGroups": [{"key": _key_object(names, k), "disparity": t["disparity"][i],
                             "tailWeight": t["tailWeight"][i], "contribution": t["contribution"][i]}
                            for i, k in enumerate(t["key"])],
@@ -269,7 +279,7 @@ class TestResult:
                         "benjaminiHochberg": g["benjaminiHochberg"][i]} for i, k in enumerate(g["key"])],
             "groupsWithoutVariance": [_key_object(names, k) for k in r["groupsWithoutVariance"]],
             "groupsWithoutRate": [_key_object(names, k) for k in a["groupsWithoutRate"]],
-        }
+        })
 
     def to_json(self) -> str:
         """The JSON text of ``to_dict()``."""
@@ -277,7 +287,7 @@ class TestResult:
 
     def __repr__(self) -> str:
         r = self.raw
-        mc = f" ± {r['monteCarloError']:.4f} (Monte-Carlo s.e.)" if r["monteCarloError"] is not None else ""
+        mc = f" ± {r['monteCarloError']:.4f} (Monte-Carlo s.e.)" if r.get("monteCarloError") is not None else ""
         significant = int((self.by_group["holm"] <= self.delta).sum())
         return (f"TestResult(statistic={self.statistic:.6g} ({r['statistic']}), pvalue={self.pvalue:.4g}{mc}, "
                 f"decision='{self.decision}' at δ = {self.delta}, calibration={r['calibration']}; "
