@@ -88,18 +88,35 @@ extension InMemoryColumns {
           try Self.accumulate(attribute, radix: radices[a], start: start, count: m, into: out)
         }
       }
-      for i in 0..<m {
-        let code = combined[i]
-        var id: Int32
-        if !dense.isEmpty {
-          id = dense[Int(code)]
-          if id < 0 { id = Int32(groupCodes.count); dense[Int(code)] = id; groupCodes.append(code) }
-        } else if let known = sparse[code] {
-          id = known
-        } else {
-          id = Int32(groupCodes.count); sparse[code] = id; groupCodes.append(code)
+      combined.withUnsafeBufferPointer { codes in
+        ids.withUnsafeMutableBufferPointer { out in
+          if dense.isEmpty {
+            for i in 0..<m {
+              let code = codes[i]
+              if let known = sparse[code] {
+                out[i] = known
+              } else {
+                let id = Int32(groupCodes.count)
+                sparse[code] = id
+                groupCodes.append(code)
+                out[i] = id
+              }
+            }
+          } else {
+            dense.withUnsafeMutableBufferPointer { table in
+              for i in 0..<m {
+                let code = Int(codes[i])
+                var id = table[code]
+                if id < 0 {
+                  id = Int32(groupCodes.count)
+                  table[code] = id
+                  groupCodes.append(Int64(code))
+                }
+                out[i] = id
+              }
+            }
+          }
         }
-        ids[i] = id
       }
       let newGroups = groupCodes.count - (hasConfusion ? counts.count / 4 : counts.count)
       counts.append(contentsOf: repeatElement(0, count: newGroups * (hasConfusion ? 4 : 1)))
@@ -116,25 +133,39 @@ extension InMemoryColumns {
   /// code, or radix − 1 for a missing value (code −1).
   private static func accumulate(_ attribute: Codes, radix: Int64, start: Int, count m: Int,
                                  into out: UnsafeMutableBufferPointer<Int64>) throws {
-    func run<T: FixedWidthInteger & SignedInteger>(_: T.Type) throws {
-      let codes = attribute.base.assumingMemoryBound(to: T.self) + start
-      let levels = Int64(radix - 1)
-      var bad = -1
-      for i in 0..<m {
-        let c = Int64(codes[i])
-        if c < -1 || c >= levels { bad = i; break }
-        out[i] = out[i] &* radix &+ (c < 0 ? levels : c)
-      }
-      if bad >= 0 {
-        throw ColumnError(description: "sensitive feature '\(attribute.name)': row \(start + bad) has code \(codes[bad]), outside -1..<\(levels)")
-      }
-    }
+    let bad: Int
     switch attribute.width {
-    case 1: try run(Int8.self)
-    case 2: try run(Int16.self)
-    case 4: try run(Int32.self)
-    default: try run(Int64.self)
+    case 1: bad = digits(attribute.base.assumingMemoryBound(to: Int8.self) + start, m, radix, out)
+    case 2: bad = digits(attribute.base.assumingMemoryBound(to: Int16.self) + start, m, radix, out)
+    case 4: bad = digits(attribute.base.assumingMemoryBound(to: Int32.self) + start, m, radix, out)
+    default: bad = digits(attribute.base.assumingMemoryBound(to: Int64.self) + start, m, radix, out)
     }
+    if bad >= 0 {
+      let row = start + bad
+      let code: Int64
+      switch attribute.width {
+      case 1: code = Int64(attribute.base.assumingMemoryBound(to: Int8.self)[row])
+      case 2: code = Int64(attribute.base.assumingMemoryBound(to: Int16.self)[row])
+      case 4: code = Int64(attribute.base.assumingMemoryBound(to: Int32.self)[row])
+      default: code = attribute.base.assumingMemoryBound(to: Int64.self)[row]
+      }
+      throw ColumnError(description: "sensitive feature '\(attribute.name)': row \(row) has code \(code), outside -1..<\(radix - 1)")
+    }
+  }
+
+  /// The digit loop of `accumulate` for one code type (inlined into each
+  /// case, hence specialized): the index of the first code out of range, or −1.
+  @inline(__always)
+  private static func digits<T: FixedWidthInteger & SignedInteger>(
+    _ codes: UnsafePointer<T>, _ m: Int, _ radix: Int64, _ out: UnsafeMutableBufferPointer<Int64>
+  ) -> Int {
+    let levels = radix - 1
+    for i in 0..<m {
+      let c = Int64(truncatingIfNeeded: codes[i])
+      if c < -1 || c >= levels { return i }
+      out[i] = out[i] &* radix &+ (c < 0 ? levels : c)
+    }
+    return -1
   }
 
   /// Adds the chunk's rows to their groups' counts, checking every value.
@@ -145,10 +176,18 @@ extension InMemoryColumns {
       let y = labels.map { $0 + start }
       var bad = -1
       counts.withUnsafeMutableBufferPointer { c in
-        for i in 0..<m {
-          let label = y?[i] ?? 0
-          if label > 1 || p[i] > 1 { bad = i; break }
-          c[Int(ids[i]) &<< 2 | Int(label) &<< 1 | Int(p[i])] &+= 1
+        ids.withUnsafeBufferPointer { g in
+          if let y {
+            for i in 0..<m {
+              if y[i] > 1 || p[i] > 1 { bad = i; break }
+              c[Int(g[i]) &<< 2 | Int(y[i]) &<< 1 | Int(p[i])] &+= 1
+            }
+          } else {
+            for i in 0..<m {
+              if p[i] > 1 { bad = i; break }
+              c[Int(g[i]) &<< 2 | Int(p[i])] &+= 1
+            }
+          }
         }
       }
       if bad >= 0 {
