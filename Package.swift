@@ -63,10 +63,10 @@ let package = Package(
 
     // MARK: - Python binding
     // The C ABI the Python package calls with ctypes on numpy buffers: audit,
-    // test and plan on in-memory columns, results as JSON.
+    // test and plan on in-memory columns, and a sequential monitor; results as JSON.
     .target(
       name: "CVaRAuditFFI",
-      dependencies: ["CVaRAudit", "CVaRInference", "CVaRPlanning"]
+      dependencies: ["CVaRAudit", "CVaRInference", "CVaRPlanning", "CVaRSequential"]
     ),
 
     // MARK: - Command-line tool

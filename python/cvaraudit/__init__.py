@@ -13,7 +13,8 @@ The computation runs in the compiled Swift core (the same code as the
 buffers without a copy where their types allow.
 """
 from ._api import audit, plan, test
+from ._monitor import Monitor
 from ._results import AuditResult, Plan, TestResult
 
-__all__ = ["audit", "test", "plan", "AuditResult", "TestResult", "Plan"]
+__all__ = ["audit", "test", "plan", "Monitor", "AuditResult", "TestResult", "Plan"]
 __version__ = "0.1.0"

@@ -80,6 +80,23 @@ def call(request: dict, codes: Sequence[np.ndarray], rows: int, labels: Optional
         json.dumps(request).encode("utf-8"), k, pointers, widths, rows,
         _pointer(labels, np.uint8, rows, "y_true"), _pointer(predictions, np.uint8, rows, "y_pred"),
         _pointer(losses, np.float64, rows, "loss"), ctypes.byref(output))
+    return _reply(lib, status, output)
+
+
+def _monitor_functions(lib: ctypes.CDLL) -> None:
+    if getattr(lib, "_monitor_ready", False):
+        return
+    out = ctypes.POINTER(ctypes.POINTER(ctypes.c_char))
+    lib.cvaraudit_monitor_new.restype = ctypes.c_int32
+    lib.cvaraudit_monitor_new.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), out]
+    lib.cvaraudit_monitor_observe.restype = ctypes.c_int32
+    lib.cvaraudit_monitor_observe.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_ssize_t, out]
+    lib.cvaraudit_monitor_free.restype = None
+    lib.cvaraudit_monitor_free.argtypes = [ctypes.c_void_p]
+    lib._monitor_ready = True
+
+
+def _reply(lib: ctypes.CDLL, status: int, output) -> dict:
     try:
         text = ctypes.string_at(output).decode("utf-8")
     finally:
@@ -87,3 +104,31 @@ def call(request: dict, codes: Sequence[np.ndarray], rows: int, labels: Optional
     if status != 0:
         raise ValueError(text)
     return json.loads(text)
+
+
+def monitor_new(request: dict) -> tuple:
+    """A new sequential tester: (handle, initial state)."""
+    lib = _load()
+    _monitor_functions(lib)
+    handle = ctypes.c_void_p()
+    output = ctypes.POINTER(ctypes.c_char)()
+    status = lib.cvaraudit_monitor_new(json.dumps(request).encode("utf-8"), ctypes.byref(handle), ctypes.byref(output))
+    return handle.value, _reply(lib, status, output)
+
+
+def monitor_observe(handle: int, groups: np.ndarray, losses: np.ndarray) -> dict:
+    """Observes rows (int32 declared-group indices, float64 losses) until the first decision."""
+    lib = _load()
+    n = len(groups)
+    g = _pointer(groups, np.int32, n, "groups")
+    l = _pointer(losses, np.float64, n, "losses")
+    output = ctypes.POINTER(ctypes.c_char)()
+    status = lib.cvaraudit_monitor_observe(handle, g, l, n, ctypes.byref(output))
+    return _reply(lib, status, output)
+
+
+def monitor_free(handle: Optional[int]) -> None:
+    if handle:
+        lib = _load()
+        _monitor_functions(lib)
+        lib.cvaraudit_monitor_free(handle)
