@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Libraries every Linux has (the manylinux list): never bundled.
-SYSTEM = re.compile(r"^(linux-vdso|ld-linux|libc|libm|libdl|libpthread|librt|libgcc_s|libstdc\+\+)\b")
+SYSTEM = re.compile(r"^(linux-vdso|ld-linux|libc|libm|libdl|libpthread|librt|libgcc_s|libstdc\+\+)[.-]")
 SCRATCH = ROOT / ".build" / "wheel"
 SWIFT_FLAGS = ["-c", "release", "--scratch-path", str(SCRATCH), "--product", "CVaRAuditFFI",
                "-Xswiftc", "-static-stdlib"]

@@ -19,14 +19,20 @@ import Darwin
 ///   - losses: `rows` doubles in [0, 1], or NULL.
 ///   - output: receives a NUL-terminated UTF-8 text from `malloc`: the result
 ///     JSON (status 0) or an error message (status 1).
+///   - numbers, numberCount: receive a `malloc`ed buffer of doubles (the
+///     per-group columns the JSON's `numbers` blocks point into; NULL when
+///     empty) and its length.
 /// - Returns: 0 on success, 1 for an error in the input or options.
 @c(cvaraudit_call)
 public func cvaraudit_call(
   _ request: UnsafePointer<CChar>, _ attributeCount: Int, _ codes: UnsafePointer<UnsafeRawPointer?>?,
   _ codeWidths: UnsafePointer<Int32>?, _ rows: Int, _ labels: UnsafePointer<UInt8>?,
   _ predictions: UnsafePointer<UInt8>?, _ losses: UnsafePointer<Double>?,
-  _ output: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+  _ output: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+  _ numbers: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>, _ numberCount: UnsafeMutablePointer<Int>
 ) -> Int32 {
+  numbers.pointee = nil
+  numberCount.pointee = 0
   func reply(_ text: String, _ status: Int32) -> Int32 {
     output.pointee = strdup(text)
     return status
@@ -46,14 +52,24 @@ public func cvaraudit_call(
     }
     let columns = InMemoryColumns(attributes: attributes, rows: rows, labels: labels,
                                   predictions: predictions, losses: losses)
-    return reply(try Call.run(decoded, columns: columns), 0)
+    let sink = NumberSink()
+    let text = try Call.run(decoded, columns: columns, numbers: sink)
+    if !sink.values.isEmpty {
+      guard let buffer = malloc(sink.values.count * MemoryLayout<Double>.stride)?.assumingMemoryBound(to: Double.self) else {
+        return reply("out of memory for \(sink.values.count) result numbers", 1)
+      }
+      sink.values.withUnsafeBufferPointer { buffer.initialize(from: $0.baseAddress!, count: $0.count) }
+      numbers.pointee = buffer
+      numberCount.pointee = sink.values.count
+    }
+    return reply(text, 0)
   } catch {
     return reply("\(error)", 1)
   }
 }
 
-/// Releases a text returned by `cvaraudit_call`.
+/// Releases a text or a number buffer returned by `cvaraudit_call`.
 @c(cvaraudit_free)
-public func cvaraudit_free(_ text: UnsafeMutablePointer<CChar>?) {
-  free(text)
+public func cvaraudit_free(_ pointer: UnsafeMutableRawPointer?) {
+  free(pointer)
 }

@@ -6,13 +6,15 @@ import CVaRPlanning
 /// library, encode the result. Every failure is a thrown error (its text is
 /// the Python exception's message); nothing here traps on user input.
 enum Call {
-  static func run(_ request: Request, columns: InMemoryColumns) throws -> String {
+  /// - Returns: the result's JSON text; per-group numbers go to `numbers`.
+  static func run(_ request: Request, columns: InMemoryColumns, numbers: NumberSink) throws -> String {
     switch request.command {
     case "audit":
       let configuration = try request.auditConfiguration()
       let table = try aggregate(request, columns: columns, metric: configuration.metric, keepRows: false).table
       do {
-        return try SortedJSONEncoder.encode(AuditColumns(try DisparityAudit.run(table, configuration: configuration)))
+        return try SortedJSONEncoder.encode(AuditColumns(try DisparityAudit.run(table, configuration: configuration),
+                                                           numbers: numbers))
       } catch let error as AuditError {
         throw ColumnError(description: error.description)
       }
@@ -23,7 +25,7 @@ enum Call {
                                  keepRows: !metric.isBinary && configuration.calibration == .permutation)
       do {
         let result = try DisparityTest.run(loaded.table, configuration: configuration, lossRows: loaded.lossRows)
-        return try SortedJSONEncoder.encode(TestColumns(result))
+        return try SortedJSONEncoder.encode(TestColumns(result, numbers: numbers))
       } catch let error as AuditError {
         throw ColumnError(description: error.description)
       } catch let error as DisparityTestError {

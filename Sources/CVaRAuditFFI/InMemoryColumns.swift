@@ -42,6 +42,9 @@ extension InMemoryColumns {
   static let chunk = 1 << 16
   /// Mixed-radix products up to this size are looked up in a dense array.
   static let denseLimit: Int64 = 1 << 22
+  /// Up to this many level combinations, binary metrics count straight into
+  /// four cells per combination (2 MB of counts at most).
+  static let countsByCodeLimit: Int64 = 1 << 16
 
   /// Aggregates the rows into a `GroupTable` whose groups appear in
   /// first-seen row order, as when the same rows are read from a CSV file:
@@ -66,6 +69,9 @@ extension InMemoryColumns {
       }
       radices.append(radix)
       product = p
+    }
+    if product <= Self.countsByCodeLimit && predictions != nil && losses == nil && !keepRowGroups {
+      return try confusionByCode(radices: radices, product: Int(product), missing: missing)
     }
     var dense: [Int32] = product <= Self.denseLimit ? [Int32](repeating: -1, count: Int(product)) : []
     var sparse: [Int64: Int32] = [:]
@@ -127,6 +133,97 @@ extension InMemoryColumns {
     }
     return buildTable(groupCodes: groupCodes, radices: radices, counts: counts, lossStats: lossStats,
                       missing: missing, rowGroups: rowGroups)
+  }
+
+  /// The binary-metric path for few level combinations: one fused pass per
+  /// chunk that counts each row into the confusion cell of its mixed-radix
+  /// code (no group-id lookup), noting codes in first-seen order; the
+  /// attribute's codes are read directly when there is one attribute.
+  ///
+  /// - Complexity: O(rows · attributes + product); memory O(chunk + product).
+  private func confusionByCode(radices: [Int64], product: Int, missing: MissingValuePolicy) throws -> InMemoryTable {
+    var counts = [Int](repeating: 0, count: 4 * product)
+    var seen = [Bool](repeating: false, count: product)
+    var order: [Int64] = []
+    var combined = [Int64](repeating: 0, count: attributes.count > 1 ? Self.chunk : 0)
+    let p = predictions!
+    var start = 0
+    while start < rows {
+      let m = min(Self.chunk, rows - start)
+      let y = labels.map { $0 + start }
+      var bad = Self.noProblem
+      if attributes.count == 1 {
+        let a = attributes[0]
+        let levels = radices[0] - 1
+        counts.withUnsafeMutableBufferPointer { c in
+          seen.withUnsafeMutableBufferPointer { s in
+            switch a.width {
+            case 1: bad = Self.countCells(a.base.assumingMemoryBound(to: Int8.self) + start, m, levels, y, p + start, c, s, &order)
+            case 2: bad = Self.countCells(a.base.assumingMemoryBound(to: Int16.self) + start, m, levels, y, p + start, c, s, &order)
+            case 4: bad = Self.countCells(a.base.assumingMemoryBound(to: Int32.self) + start, m, levels, y, p + start, c, s, &order)
+            default: bad = Self.countCells(a.base.assumingMemoryBound(to: Int64.self) + start, m, levels, y, p + start, c, s, &order)
+            }
+          }
+        }
+        if bad.code {  // the digit pass throws the message naming the code and the row
+          var scratch = [Int64](repeating: 0, count: m)
+          try scratch.withUnsafeMutableBufferPointer { try Self.accumulate(a, radix: radices[0], start: start, count: m, into: $0) }
+          throw ColumnError(description: "internal error: sensitive feature '\(a.name)' has a code out of range")
+        }
+      } else {
+        try combined.withUnsafeMutableBufferPointer { out in
+          for i in 0..<m { out[i] = 0 }
+          for (a, attribute) in attributes.enumerated() {
+            try Self.accumulate(attribute, radix: radices[a], start: start, count: m, into: out)
+          }
+        }
+        counts.withUnsafeMutableBufferPointer { c in
+          seen.withUnsafeMutableBufferPointer { s in
+            combined.withUnsafeBufferPointer { codes in
+              bad = Self.countCells(codes.baseAddress!, m, Int64(product), y, p + start, c, s, &order)
+            }
+          }
+        }
+      }
+      if bad.row >= 0 {
+        let row = start + bad.row
+        if let y, y[bad.row] > 1 { throw ColumnError(description: "y_true: row \(row): expected a label 0 or 1, found \(y[bad.row])") }
+        throw ColumnError(description: "y_pred: row \(row): expected a prediction 0 or 1, found \(p[row])")
+      }
+      start += m
+    }
+    var groupCounts: [Int] = []
+    groupCounts.reserveCapacity(4 * order.count)
+    for code in order { groupCounts.append(contentsOf: counts[4 * Int(code)..<4 * Int(code) + 4]) }
+    return buildTable(groupCodes: order, radices: radices, counts: groupCounts, lossStats: [], missing: missing,
+                      rowGroups: nil)
+  }
+
+  /// Where a fused pass stopped: the chunk row (−1: it did not) and whether
+  /// the code (else the label or prediction) was out of range.
+  private typealias Problem = (row: Int, code: Bool)
+  private static let noProblem: Problem = (-1, false)
+
+  /// The fused loop of `confusionByCode` for one code type (inlined, hence
+  /// specialized): counts row i into cell 4·code + 2y + ŷ, a missing code
+  /// (−1) standing for `levels`; stops at the first code outside −1..<levels
+  /// or label or prediction other than 0 or 1.
+  @inline(__always)
+  private static func countCells<T: FixedWidthInteger & SignedInteger>(
+    _ codes: UnsafePointer<T>, _ m: Int, _ levels: Int64, _ y: UnsafePointer<UInt8>?, _ p: UnsafePointer<UInt8>,
+    _ counts: UnsafeMutableBufferPointer<Int>, _ seen: UnsafeMutableBufferPointer<Bool>, _ order: inout [Int64]
+  ) -> Problem {
+    for i in 0..<m {
+      var c = Int64(truncatingIfNeeded: codes[i])
+      if c < -1 || c >= levels { return (i, true) }
+      if c < 0 { c = levels }
+      let code = Int(c)
+      if !seen[code] { seen[code] = true; order.append(c) }
+      let label = y?[i] ?? 0
+      if label > 1 || p[i] > 1 { return (i, false) }
+      counts[code &<< 2 | Int(label) &<< 1 | Int(p[i])] &+= 1
+    }
+    return noProblem
   }
 
   /// out[i] = out[i] · radix + digit of row start + i, the digit being the

@@ -5,22 +5,38 @@ import CVaRPlanning
 /// A finite number, or nil (JSON null) for NaN and infinities.
 private func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
 
+/// Per-group numbers travel as one buffer of doubles (NaN for an undefined
+/// value), not as JSON text: a block names its columns and where they lie.
+struct ColumnBlock: Encodable {
+  var names: [String]
+  /// Index of the first column's first value in the buffer.
+  var offset: Int
+  /// Values per column (the number of groups).
+  var count: Int
+}
+
+/// The buffer the blocks point into.
+final class NumberSink {
+  var values: [Double] = []
+
+  func block(count: Int, _ columns: KeyValuePairs<String, [Double]>) -> ColumnBlock {
+    let offset = values.count
+    for (_, column) in columns {
+      precondition(column.count == count, "one value per group")
+      values.append(contentsOf: column)
+    }
+    return ColumnBlock(names: columns.map(\.key), offset: offset, count: count)
+  }
+}
+
 /// An audit, column by column (one array per field, one entry per group in
 /// the audit's order): what the Python layer turns into a DataFrame and into
 /// the CLI's JSON document (whose field names the summary keeps).
 struct AuditColumns: Encodable {
   struct Groups: Encodable {
     var key: [[String]]
-    var n: [Int]
-    var sum: [Double]
-    var rate: [Double?]
-    var ciLow: [Double?]
-    var ciHigh: [Double?]
-    var disparity: [Double?]
-    var disparityLow: [Double?]
-    var disparityHigh: [Double?]
-    var weight: [Double]
-    var tailWeight: [Double]
+    /// n, sum, rate, ciLow, ciHigh, disparity, disparityLow, disparityHigh, weight, tailWeight.
+    var numbers: ColumnBlock
   }
   struct Summary: Encodable {
     var groups: Int
@@ -59,7 +75,7 @@ struct AuditColumns: Encodable {
   var summary: Summary
   var excludedRows: Excluded
 
-  init(_ r: AuditResult) {
+  init(_ r: AuditResult, numbers sink: NumberSink) {
     let c = r.configuration, s = r.summary, g = r.groups
     metric = c.metric.description
     alpha = c.alpha
@@ -70,12 +86,12 @@ struct AuditColumns: Encodable {
     confidenceLevel = c.confidenceLevel
     interval = c.intervalMethod.rawValue
     simultaneousInterval = c.simultaneousMethod.rawValue
-    groups = Groups(
-      key: g.map(\.key), n: g.map(\.statistics.count), sum: g.map(\.statistics.sum), rate: g.map { finite($0.rate) },
-      ciLow: g.map { finite($0.confidenceInterval.lower) }, ciHigh: g.map { finite($0.confidenceInterval.upper) },
-      disparity: g.map { finite($0.disparity) },
-      disparityLow: g.map { finite($0.disparityInterval.lower) }, disparityHigh: g.map { finite($0.disparityInterval.upper) },
-      weight: g.map(\.weight), tailWeight: g.map(\.tailWeight))
+    groups = Groups(key: g.map(\.key), numbers: sink.block(count: g.count, [
+      "n": g.map { Double($0.statistics.count) }, "sum": g.map(\.statistics.sum), "rate": g.map(\.rate),
+      "ciLow": g.map(\.confidenceInterval.lower), "ciHigh": g.map(\.confidenceInterval.upper),
+      "disparity": g.map(\.disparity), "disparityLow": g.map(\.disparityInterval.lower),
+      "disparityHigh": g.map(\.disparityInterval.upper), "weight": g.map(\.weight), "tailWeight": g.map(\.tailWeight),
+    ]))
     groupsWithoutRate = r.groupsWithoutRate
     summary = Summary(
       groups: s.groups, rows: s.rows, blankLines: s.blankLines, eligibleRows: s.eligibleRows,
@@ -93,12 +109,8 @@ struct AuditColumns: Encodable {
 struct TestColumns: Encodable {
   struct Groups: Encodable {
     var key: [[String]]
-    var n: [Int]
-    var rate: [Double?]
-    var disparity: [Double?]
-    var pValue: [Double?]
-    var holm: [Double?]
-    var benjaminiHochberg: [Double?]
+    /// n, rate, disparity, pValue, holm, benjaminiHochberg.
+    var numbers: ColumnBlock
   }
   struct Tail: Encodable {
     var key: [[String]]
@@ -129,7 +141,7 @@ struct TestColumns: Encodable {
   var groupsWithoutVariance: [[String]]
   var audit: AuditColumns
 
-  init(_ r: DisparityTestResult) {
+  init(_ r: DisparityTestResult, numbers sink: NumberSink) {
     metric = r.configuration.audit.metric.description
     statistic = r.statistic.rawValue
     value = finite(r.value)
@@ -148,11 +160,12 @@ struct TestColumns: Encodable {
     tailGroups = Tail(key: t.map(\.key), disparity: t.map { finite($0.disparity) }, tailWeight: t.map(\.tailWeight),
                       contribution: t.map { finite($0.contribution) })
     let g = r.groups
-    groups = Groups(key: g.map(\.key), n: g.map(\.statistics.count), rate: g.map { finite($0.statistics.mean) },
-                    disparity: g.map { finite($0.disparity) }, pValue: g.map { finite($0.pValue) },
-                    holm: g.map { finite($0.holm) }, benjaminiHochberg: g.map { finite($0.benjaminiHochberg) })
+    groups = Groups(key: g.map(\.key), numbers: sink.block(count: g.count, [
+      "n": g.map { Double($0.statistics.count) }, "rate": g.map(\.statistics.mean), "disparity": g.map(\.disparity),
+      "pValue": g.map(\.pValue), "holm": g.map(\.holm), "benjaminiHochberg": g.map(\.benjaminiHochberg),
+    ]))
     groupsWithoutVariance = r.groupsWithoutVariance
-    audit = AuditColumns(r.audit)
+    audit = AuditColumns(r.audit, numbers: sink)
   }
 }
 

@@ -40,10 +40,11 @@ def _load() -> ctypes.CDLL:
         lib.cvaraudit_call.argtypes = [
             ctypes.c_char_p, ctypes.c_ssize_t, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int32),
             ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-            ctypes.POINTER(ctypes.POINTER(ctypes.c_char)),
+            ctypes.POINTER(ctypes.POINTER(ctypes.c_char)), ctypes.POINTER(ctypes.POINTER(ctypes.c_double)),
+            ctypes.POINTER(ctypes.c_ssize_t),
         ]
         lib.cvaraudit_free.restype = None
-        lib.cvaraudit_free.argtypes = [ctypes.POINTER(ctypes.c_char)]
+        lib.cvaraudit_free.argtypes = [ctypes.c_void_p]
         _library = lib
     return _library
 
@@ -76,11 +77,36 @@ def call(request: dict, codes: Sequence[np.ndarray], rows: int, labels: Optional
         pointers[a] = c.ctypes.data
         widths[a] = c.dtype.itemsize
     output = ctypes.POINTER(ctypes.c_char)()
+    numbers = ctypes.POINTER(ctypes.c_double)()
+    count = ctypes.c_ssize_t(0)
     status = lib.cvaraudit_call(
         json.dumps(request).encode("utf-8"), k, pointers, widths, rows,
         _pointer(labels, np.uint8, rows, "y_true"), _pointer(predictions, np.uint8, rows, "y_pred"),
-        _pointer(losses, np.float64, rows, "loss"), ctypes.byref(output))
-    return _reply(lib, status, output)
+        _pointer(losses, np.float64, rows, "loss"), ctypes.byref(output), ctypes.byref(numbers), ctypes.byref(count))
+    try:
+        values = np.ctypeslib.as_array(numbers, shape=(count.value,)).copy() if count.value else np.empty(0)
+    finally:
+        if numbers:
+            lib.cvaraudit_free(numbers)
+    return _inflate(_reply(lib, status, output), values)
+
+
+def _inflate(document: Any, values: np.ndarray) -> Any:
+    """Replaces each ``numbers`` block (names, offset, count) by its columns:
+    float64 arrays viewing ``values`` (NaN where the core had no value)."""
+    if isinstance(document, dict):
+        block = document.pop("numbers", None)
+        for v in document.values():
+            _inflate(v, values)
+        if block is not None:
+            n = block["count"]
+            for j, name in enumerate(block["names"]):
+                start = block["offset"] + j * n
+                document[name] = values[start:start + n]
+    elif isinstance(document, list):
+        for v in document:
+            _inflate(v, values)
+    return document
 
 
 def _monitor_functions(lib: ctypes.CDLL) -> None:

@@ -16,8 +16,16 @@ def _float(x: Optional[float]) -> float:
     return math.nan if x is None else float(x)
 
 
-def _floats(xs: List[Optional[float]]) -> np.ndarray:
+def _floats(xs: Any) -> np.ndarray:
+    if isinstance(xs, np.ndarray):
+        return xs.astype(np.float64, copy=False)
     return np.array([math.nan if x is None else x for x in xs], dtype=np.float64)
+
+
+def _json_number(x: Any) -> Optional[float]:
+    """A per-group number as the CLI's JSON has it: None (left out) for NaN."""
+    x = float(x)
+    return None if math.isnan(x) else x
 
 
 def _index(keys: List[List[str]], names: List[str]) -> pd.Index:
@@ -72,7 +80,7 @@ class AuditResult:
     def __post_init__(self) -> None:
         g = self.raw["groups"]
         names = self.raw["groupBy"]
-        tail = np.asarray(g["tailWeight"], dtype=np.float64)
+        tail = _floats(g["tailWeight"])
         self.by_group = pd.DataFrame({
             "n": np.asarray(g["n"], dtype=np.int64),
             "sum": np.asarray(g["sum"], dtype=np.float64),
@@ -147,12 +155,14 @@ class AuditResult:
         names = r["groupBy"]
         g = r["groups"]
         groups = []
+        c = {name: [_json_number(x) for x in g[name]] for name in
+             ["sum", "rate", "ciLow", "ciHigh", "disparity", "disparityLow", "disparityHigh", "weight", "tailWeight"]}
         for i, key in enumerate(g["key"]):
             groups.append({
-                "key": _key_object(names, key), "n": g["n"][i], "sum": g["sum"][i], "rate": g["rate"][i],
-                "ci": [g["ciLow"][i], g["ciHigh"][i]], "disparity": g["disparity"][i],
-                "disparityInterval": [g["disparityLow"][i], g["disparityHigh"][i]],
-                "weight": g["weight"][i], "tailWeight": g["tailWeight"][i], "inTail": g["tailWeight"][i] > 0,
+                "key": _key_object(names, key), "n": int(g["n"][i]), "sum": c["sum"][i], "rate": c["rate"][i],
+                "ci": [c["ciLow"][i], c["ciHigh"][i]], "disparity": c["disparity"][i],
+                "disparityInterval": [c["disparityLow"][i], c["disparityHigh"][i]],
+                "weight": c["weight"][i], "tailWeight": c["tailWeight"][i], "inTail": bool(c["tailWeight"][i] > 0),
             })
         return _prune({
             "schemaVersion": 1, "metric": r["metric"], "alpha": r["alpha"], "groupBy": names,
@@ -274,9 +284,10 @@ class TestResult:
             "tailGroups": [{"key": _key_object(names, k), "disparity": t["disparity"][i],
                             "tailWeight": t["tailWeight"][i], "contribution": t["contribution"][i]}
                            for i, k in enumerate(t["key"])],
-            "groups": [{"key": _key_object(names, k), "n": g["n"][i], "rate": g["rate"][i],
-                        "disparity": g["disparity"][i], "pValue": g["pValue"][i], "holm": g["holm"][i],
-                        "benjaminiHochberg": g["benjaminiHochberg"][i]} for i, k in enumerate(g["key"])],
+            "groups": [{"key": _key_object(names, k), "n": int(g["n"][i]), "rate": _json_number(g["rate"][i]),
+                        "disparity": _json_number(g["disparity"][i]), "pValue": _json_number(g["pValue"][i]),
+                        "holm": _json_number(g["holm"][i]), "benjaminiHochberg": _json_number(g["benjaminiHochberg"][i])}
+                       for i, k in enumerate(g["key"])],
             "groupsWithoutVariance": [_key_object(names, k) for k in r["groupsWithoutVariance"]],
             "groupsWithoutRate": [_key_object(names, k) for k in a["groupsWithoutRate"]],
         })

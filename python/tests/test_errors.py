@@ -108,3 +108,19 @@ def test_plan_errors():
         cvaraudit.plan(num_groups=10, epsilon=2)
     with pytest.raises(ValueError, match=r"group 2 has share 0"):
         cvaraudit.plan(shares=[0.5, 0, 0.5])
+
+
+@pytest.mark.parametrize("features", [["race"], ["race", "sex"]])
+def test_core_checks_the_buffers_too(compas, features):
+    # The C entry point validates what it reads (the Python layer never sends such codes or labels):
+    # a code out of range or a label of 2 is an error message, never a trap.
+    from cvaraudit import _api, _native
+    request, columns = _api._prepare(compas, features, "two_year_recid", "pred", "error", None, "audit")
+    codes = [c.copy() for c in columns["codes"]]
+    codes[0][5] = 99
+    with pytest.raises(ValueError, match=r"sensitive feature 'race': row 5 has code 99, outside -1\.\.<6"):
+        _native.call(request, **{**columns, "codes": codes})
+    labels = columns["labels"].copy()
+    labels[7] = 2
+    with pytest.raises(ValueError, match=r"y_true: row 7: expected a label 0 or 1, found 2"):
+        _native.call(request, **{**columns, "labels": labels})
