@@ -50,8 +50,8 @@ public func cvaraudit_call(
       attributes.append(.init(name: decoded.attributes[a].name, base: base, width: Int(width),
                               levels: decoded.attributes[a].levels))
     }
-    let columns = InMemoryColumns(attributes: attributes, rows: rows, labels: labels,
-                                  predictions: predictions, losses: losses)
+    let columns = InMemoryColumns(attributes: attributes, rows: rows, labels: labels, predictions: predictions,
+                                  losses: losses, labelName: decoded.labelName, predictionName: decoded.predictionName)
     let sink = NumberSink()
     let text = try Call.run(decoded, columns: columns, numbers: sink)
     if !sink.values.isEmpty {

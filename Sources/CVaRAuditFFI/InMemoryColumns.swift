@@ -23,6 +23,17 @@ struct InMemoryColumns {
   var labels: UnsafePointer<UInt8>?
   var predictions: UnsafePointer<UInt8>?
   var losses: UnsafePointer<Double>?
+  /// How messages name the label and prediction columns, e.g. "y_true (column 'y')".
+  var labelName = "y_true"
+  var predictionName = "y_pred"
+
+  /// The message for a label or prediction other than 0 or 1 (the Python layer's wording).
+  func badBinary(row: Int, label: UInt8?, prediction: UInt8) -> ColumnError {
+    if let label, label > 1 {
+      return ColumnError(description: "\(labelName): row \(row): expected a label 0 or 1 (or True/False), found \(label)")
+    }
+    return ColumnError(description: "\(predictionName): row \(row): expected a prediction 0 or 1 (or True/False), found \(prediction)")
+  }
 }
 
 /// Input that cannot be audited, with the message the Python layer raises.
@@ -187,8 +198,7 @@ extension InMemoryColumns {
       }
       if bad.row >= 0 {
         let row = start + bad.row
-        if let y, y[bad.row] > 1 { throw ColumnError(description: "y_true: row \(row): expected a label 0 or 1, found \(y[bad.row])") }
-        throw ColumnError(description: "y_pred: row \(row): expected a prediction 0 or 1, found \(p[row])")
+        throw badBinary(row: row, label: y?[bad.row], prediction: p[row])
       }
       start += m
     }
@@ -289,8 +299,7 @@ extension InMemoryColumns {
       }
       if bad >= 0 {
         let row = start + bad
-        if let y, y[bad] > 1 { throw ColumnError(description: "y_true: row \(row): expected a label 0 or 1, found \(y[bad])") }
-        throw ColumnError(description: "y_pred: row \(row): expected a prediction 0 or 1, found \(p[bad])")
+        throw badBinary(row: row, label: y?[bad], prediction: p[bad])
       }
     } else if losses == nil {
       counts.withUnsafeMutableBufferPointer { c in

@@ -28,6 +28,9 @@ struct Request: Decodable {
   var confidenceLevel: Double
   var interval: String?
   var missing: String
+  /// How error messages name the label and prediction columns.
+  var labelName: String
+  var predictionName: String
   // test
   var statistic: String?
   var calibration: String
@@ -44,6 +47,7 @@ struct Request: Decodable {
 
   enum CodingKeys: String, CodingKey {
     case command, attributes, metric, alpha, weights, customWeights, disparity, referenceValue, referenceGroup
+    case labelName, predictionName
     case confidenceLevel, interval, missing, statistic, calibration, permutations, seed, delta, tolerance
     case shares, planWeights, epsilon, power, samples
   }
@@ -63,6 +67,8 @@ struct Request: Decodable {
     confidenceLevel = try c.decodeIfPresent(Double.self, forKey: .confidenceLevel) ?? 0.95
     interval = try c.decodeIfPresent(String.self, forKey: .interval)
     missing = try c.decodeIfPresent(String.self, forKey: .missing) ?? "keep"
+    labelName = try c.decodeIfPresent(String.self, forKey: .labelName) ?? "y_true"
+    predictionName = try c.decodeIfPresent(String.self, forKey: .predictionName) ?? "y_pred"
     statistic = try c.decodeIfPresent(String.self, forKey: .statistic)
     calibration = try c.decodeIfPresent(String.self, forKey: .calibration) ?? "permutation"
     permutations = try c.decodeIfPresent(Int.self, forKey: .permutations) ?? 9_999

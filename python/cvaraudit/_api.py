@@ -99,8 +99,10 @@ def _prepare(data: Optional[pd.DataFrame], sensitive_features: Any, y_true: Any,
         if y_true is None and binary_metric != "selection":
             raise ValueError(f"the metric '{name}' needs y_true (a column name or an array of 0/1 labels)")
         columns["predictions"] = _columns.binary(data, y_pred, "y_pred", "a prediction", rows)
+        request["predictionName"] = _columns.column_name("y_pred", y_pred)
         if y_true is not None:
             columns["labels"] = _columns.binary(data, y_true, "y_true", "a label", rows)
+            request["labelName"] = _columns.column_name("y_true", y_true)
     return request, columns
 
 

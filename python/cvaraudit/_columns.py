@@ -115,10 +115,15 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+def column_name(what: str, column: ColumnLike) -> str:
+    """How messages name an argument: "y_true (column 'y')", or "y_true" for an array."""
+    return f"{what} (column '{column}')" if isinstance(column, str) else what
+
+
 def binary(data: Optional[pd.DataFrame], column: ColumnLike, what: str, noun: str, rows: int) -> np.ndarray:
     """A 0/1 column as uint8 (bool and uint8 columns without a copy)."""
     s = _series(data, column, what, rows)
-    where = f"{what} (column '{column}')" if isinstance(column, str) else what
+    where = column_name(what, column)
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
     values = s.to_numpy(copy=False) if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biuf" else None
@@ -137,9 +142,9 @@ def binary(data: Optional[pd.DataFrame], column: ColumnLike, what: str, noun: st
             raise
     if values.dtype.kind == "b":
         return np.ascontiguousarray(values).view(np.uint8)
-    if values.dtype == np.uint8:
-        bad = values > 1
-    elif values.dtype.kind == "f":
+    if values.dtype == np.uint8:  # passed as is: the core checks every value (one pass fewer here)
+        return np.ascontiguousarray(values)
+    if values.dtype.kind == "f":
         if np.isnan(values).any():
             raise ValueError(f"{where}: row {_first_bad(np.isnan(values))}: expected {noun} 0 or 1 (or True/False), found NaN")
         bad = (values != 0) & (values != 1)

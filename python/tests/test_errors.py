@@ -41,7 +41,7 @@ def test_wrong_dtype_and_values(compas):
         run(compas.assign(pred=2))
     with pytest.raises(ValueError, match=r"found 0.5"):
         run(compas.assign(two_year_recid=0.5))
-    with pytest.raises(ValueError, match=r"found 255"):  # uint8 goes to the core unconverted: checked there
+    with pytest.raises(ValueError, match=r"y_pred \(column .pred.\): row 0: expected a prediction 0 or 1 \(or True/False\), found 255"):  # checked in the core
         run(compas.assign(pred=np.uint8(255)))
     with pytest.raises(ValueError, match=r"loss \(column 'race'\): expected numbers in \[0, 1\]"):
         run(compas, metric="loss", loss="race", y_true=None, y_pred=None)
@@ -122,5 +122,5 @@ def test_core_checks_the_buffers_too(compas, features):
         _native.call(request, **{**columns, "codes": codes})
     labels = columns["labels"].copy()
     labels[7] = 2
-    with pytest.raises(ValueError, match=r"y_true: row 7: expected a label 0 or 1, found 2"):
+    with pytest.raises(ValueError, match=r"y_true \(column .two_year_recid.\): row 7: expected a label 0 or 1 \(or True/False\), found 2"):
         _native.call(request, **{**columns, "labels": labels})
