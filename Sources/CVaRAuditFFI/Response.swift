@@ -38,25 +38,6 @@ struct AuditColumns: Encodable {
     /// n, sum, rate, ciLow, ciHigh, disparity, disparityLow, disparityHigh, weight, tailWeight.
     var numbers: ColumnBlock
   }
-  struct Summary: Encodable {
-    var groups: Int
-    var rows: Int
-    var blankLines: Int
-    var eligibleRows: Int
-    var overallRate: Double?
-    var referenceRate: Double?
-    var cvar: Double?
-    var `var`: Double?
-    var maxGap: Double?
-    var betweenGroupsDifference: Double?
-    var meanDisparity: Double?
-    var cvarInterval: [Double?]
-    var renyi23: Double?
-    var norm23: Double?
-    var effectiveGroups: Double?
-    var tailGroups: Int
-    var simultaneousIntervals: Int
-  }
   struct Excluded: Encodable {
     var total: Int
     var byReason: [String: Int]
@@ -72,11 +53,11 @@ struct AuditColumns: Encodable {
   var simultaneousInterval: String
   var groups: Groups
   var groupsWithoutRate: [[String]]
-  var summary: Summary
+  var summary: AuditSummaryDocument
   var excludedRows: Excluded
 
   init(_ r: AuditResult, numbers sink: NumberSink) {
-    let c = r.configuration, s = r.summary, g = r.groups
+    let c = r.configuration, g = r.groups
     metric = c.metric.description
     alpha = c.alpha
     groupBy = r.attributes
@@ -93,13 +74,7 @@ struct AuditColumns: Encodable {
       "disparityHigh": g.map(\.disparityInterval.upper), "weight": g.map(\.weight), "tailWeight": g.map(\.tailWeight),
     ]))
     groupsWithoutRate = r.groupsWithoutRate
-    summary = Summary(
-      groups: s.groups, rows: s.rows, blankLines: s.blankLines, eligibleRows: s.eligibleRows,
-      overallRate: finite(s.overallRate), referenceRate: finite(s.referenceRate), cvar: finite(s.cvar),
-      var: finite(s.valueAtRisk), maxGap: finite(s.maxGap), betweenGroupsDifference: finite(s.betweenGroupsDifference),
-      meanDisparity: finite(s.meanDisparity), cvarInterval: [finite(s.cvarInterval.lower), finite(s.cvarInterval.upper)],
-      renyi23: finite(s.renyi23), norm23: finite(s.norm23), effectiveGroups: finite(s.effectiveGroups),
-      tailGroups: g.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals)
+    summary = AuditSummaryDocument(r)
     excludedRows = Excluded(total: r.excluded.total, byReason: r.excluded.byReason)
   }
 }

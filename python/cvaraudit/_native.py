@@ -11,6 +11,7 @@ import ctypes
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -18,6 +19,9 @@ import numpy as np
 
 _LIBRARY_NAME = "libCVaRAuditFFI.so" if sys.platform != "darwin" else "libCVaRAuditFFI.dylib"
 _library: Optional[ctypes.CDLL] = None
+# Wall time of the last cvaraudit_call (the work in the core, as opposed to the
+# Python side around it): read by Benchmarks/compare/python_binding.py.
+last_call_seconds = 0.0
 
 
 def library_path() -> Path:
@@ -79,10 +83,13 @@ def call(request: dict, codes: Sequence[np.ndarray], rows: int, labels: Optional
     output = ctypes.POINTER(ctypes.c_char)()
     numbers = ctypes.POINTER(ctypes.c_double)()
     count = ctypes.c_ssize_t(0)
+    global last_call_seconds
+    started = time.perf_counter()
     status = lib.cvaraudit_call(
         json.dumps(request).encode("utf-8"), k, pointers, widths, rows,
         _pointer(labels, np.uint8, rows, "y_true"), _pointer(predictions, np.uint8, rows, "y_pred"),
         _pointer(losses, np.float64, rows, "loss"), ctypes.byref(output), ctypes.byref(numbers), ctypes.byref(count))
+    last_call_seconds = time.perf_counter() - started
     try:
         values = np.ctypeslib.as_array(numbers, shape=(count.value,)).copy() if count.value else np.empty(0)
     finally:
