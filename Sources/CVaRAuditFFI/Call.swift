@@ -1,0 +1,66 @@
+import CVaRAudit
+import CVaRInference
+import CVaRPlanning
+
+/// One call from Python: decode the request, aggregate the columns, run the
+/// library, encode the result. Every failure is a thrown error (its text is
+/// the Python exception's message); nothing here traps on user input.
+enum Call {
+  /// - Returns: the result's JSON text; per-group numbers go to `numbers`.
+  static func run(_ request: Request, columns: InMemoryColumns, numbers: NumberSink) throws -> String {
+    switch request.command {
+    case "audit":
+      let configuration = try request.auditConfiguration()
+      let table = try aggregate(request, columns: columns, metric: configuration.metric, keepRows: false).table
+      do {
+        return try SortedJSONEncoder.encode(AuditColumns(try DisparityAudit.run(table, configuration: configuration),
+                                                           numbers: numbers))
+      } catch let error as AuditError {
+        throw ColumnError(description: error.description)
+      }
+    case "test":
+      let configuration = try request.testConfiguration()
+      let metric = configuration.audit.metric
+      let loaded = try aggregate(request, columns: columns, metric: metric,
+                                 keepRows: !metric.isBinary && configuration.calibration == .permutation)
+      do {
+        let result = try DisparityTest.run(loaded.table, configuration: configuration, lossRows: loaded.lossRows)
+        return try SortedJSONEncoder.encode(TestColumns(result, numbers: numbers))
+      } catch let error as AuditError {
+        throw ColumnError(description: error.description)
+      } catch let error as DisparityTestError {
+        throw ColumnError(description: error.description)
+      }
+    case "plan":
+      var groups: [[String]]
+      var shares: [Double]
+      if let given = request.shares {
+        shares = given
+        groups = (1...max(1, given.count)).map { [String($0)] }
+        if given.isEmpty { groups = [] }
+      } else {
+        guard !columns.attributes.isEmpty else { throw ColumnError(description: "plan needs the data's groups or shares") }
+        let table = try columns.aggregate(missing: try request.missingPolicy, keepRowGroups: false).table
+        groups = table.keys
+        shares = (0..<table.groupCount).map { Double(table.rowCount(group: $0)) }
+      }
+      let problem = try request.planningProblem(shares: shares)
+      let plan = SamplePlanner.plan(problem)
+      let detectable = request.samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
+      return try SortedJSONEncoder.encode(PlanColumns(plan, groups: groups, detectable: detectable))
+    default:
+      throw ColumnError(description: "internal error: unknown command '\(request.command)'")
+    }
+  }
+
+  /// The group table of the columns, after checking that they hold what the
+  /// metric needs.
+  static func aggregate(_ request: Request, columns: InMemoryColumns, metric: Metric, keepRows: Bool) throws -> InMemoryTable {
+    guard !columns.attributes.isEmpty else { throw ColumnError(description: "sensitive_features: give at least one column") }
+    if metric.needsLabel && columns.labels == nil { throw ColumnError(description: "the metric '\(metric)' needs y_true") }
+    if metric.isBinary && columns.predictions == nil { throw ColumnError(description: "the metric '\(metric)' needs y_pred") }
+    if !metric.isBinary && columns.losses == nil { throw ColumnError(description: "the metric '\(metric)' needs a loss column") }
+    guard columns.rows > 0 else { throw ColumnError(description: "no data rows: the data are empty") }
+    return try columns.aggregate(missing: try request.missingPolicy, keepRowGroups: keepRows)
+  }
+}

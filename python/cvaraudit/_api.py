@@ -1,0 +1,242 @@
+"""``audit``, ``test`` and ``plan`` on a DataFrame or on arrays."""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _columns, _native
+from ._results import AuditResult, Plan, TestResult
+
+Reference = Union[str, float, Sequence[Any]]
+Weights = Union[str, Mapping[Any, float]]
+
+_BINARY_METRICS = {"error", "error-rate", "fnr", "false-negative-rate", "fpr", "false-positive-rate",
+                   "selection", "selection-rate"}
+
+
+def _metric(metric: str, loss: Any) -> Tuple[str, Any]:
+    """The core's metric name and the loss column (if any)."""
+    if not isinstance(metric, str):
+        raise ValueError(f"metric must be a string: error, fnr, fpr, selection or loss (got {metric!r})")
+    if metric in _BINARY_METRICS:
+        if loss is not None:
+            raise ValueError(f"loss= goes with metric='loss', not '{metric}'")
+        return metric, None
+    if metric == "loss" or metric.startswith("loss:"):
+        column = loss if loss is not None else (metric[5:] or None)
+        if column is None:
+            raise ValueError("metric='loss' needs loss= (a column name or an array of losses in [0, 1])")
+        name = column if isinstance(column, str) else (getattr(column, "name", None) or "loss")
+        return f"loss:{name}", column
+    raise ValueError(f"metric: unknown metric '{metric}'; use error, fnr, fpr, selection or loss")
+
+
+def _reference(reference: Reference, request: Dict[str, Any]) -> None:
+    if isinstance(reference, str):
+        if reference == "pooled":
+            return
+        if reference.startswith("group:"):
+            request["referenceGroup"] = reference[6:].split(",")
+            return
+        try:
+            request["referenceValue"] = float(reference)
+            return
+        except ValueError:
+            raise ValueError(f"reference must be 'pooled', a rate, or a group (a tuple of values), got {reference!r}") from None
+    if isinstance(reference, numbers.Real) and not isinstance(reference, bool):
+        if not math.isfinite(float(reference)):
+            raise ValueError(f"reference must be a rate in [0, 1] (got {reference})")
+        request["referenceValue"] = float(reference)
+        return
+    values = list(reference) if isinstance(reference, (tuple, list)) else [reference]
+    request["referenceGroup"] = [_columns.level_text(v) for v in values]
+
+
+def _weights(weights: Weights, request: Dict[str, Any]) -> None:
+    if isinstance(weights, str):
+        request["weights"] = weights
+        return
+    if not isinstance(weights, Mapping):
+        raise ValueError(f"weights must be 'uniform', 'population' or a mapping from group to weight (got {type(weights).__name__})")
+    request["weights"] = "custom"
+    items = []
+    for key, w in weights.items():
+        values = list(key) if isinstance(key, tuple) else [key]
+        items.append({"key": [_columns.level_text(v) for v in values], "weight": float(w)})
+    request["customWeights"] = items
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number (got {value!r})")
+    return float(value)
+
+
+def _prepare(data: Optional[pd.DataFrame], sensitive_features: Any, y_true: Any, y_pred: Any, metric: str,
+             loss: Any, command: str, **options: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise ValueError(f"data must be a pandas DataFrame or None (got {type(data).__name__})")
+    name, loss_column = _metric(metric, loss)
+    attributes, rows = _columns.sensitive_attributes(data, sensitive_features)
+    request: Dict[str, Any] = {
+        "command": command, "metric": name,
+        "attributes": [{"name": a.name, "levels": a.levels} for a in attributes],
+    }
+    for key, value in options.items():
+        if value is not None:
+            request[key] = value
+    columns: Dict[str, Any] = {"codes": [a.codes for a in attributes], "rows": rows}
+    if loss_column is not None:
+        columns["losses"] = _columns.loss(data, loss_column, rows)
+    else:
+        binary_metric = name.split("-")[0]
+        if y_pred is None:
+            raise ValueError(f"the metric '{name}' needs y_pred (a column name or an array of 0/1 predictions)")
+        if y_true is None and binary_metric != "selection":
+            raise ValueError(f"the metric '{name}' needs y_true (a column name or an array of 0/1 labels)")
+        columns["predictions"] = _columns.binary(data, y_pred, "y_pred", "a prediction", rows)
+        request["predictionName"] = _columns.column_name("y_pred", y_pred)
+        if y_true is not None:
+            columns["labels"] = _columns.binary(data, y_true, "y_true", "a label", rows)
+            request["labelName"] = _columns.column_name("y_true", y_true)
+    return request, columns
+
+
+def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true: Any = None, y_pred: Any = None,
+          metric: str = "error", loss: Any = None, alpha: float = 0.1, weights: Weights = "uniform",
+          disparity: str = "one-sided", reference: Reference = "pooled", confidence_level: float = 0.95,
+          interval: Optional[str] = None, missing: str = "keep") -> AuditResult:
+    """Audit one metric across the intersectional groups of the sensitive features.
+
+    Same computation and numbers as ``cvar-audit audit`` on the same rows.
+
+    Args:
+        data: a DataFrame holding the columns named below, or None when they are given as arrays.
+        sensitive_features: column name(s), Series, arrays, or a DataFrame; their combinations form
+            the groups (as ``--group-by``). Values are keyed by their CSV text; NaN/None is the empty value.
+        y_true: 0/1 labels (bool, integer or float without NaN), a column name or an array.
+        y_pred: 0/1 predictions, likewise.
+        metric: ``error``, ``fnr``, ``fpr``, ``selection``, or ``loss`` (with ``loss=``).
+        loss: per-row losses in [0, 1] for ``metric="loss"`` (a column name or an array).
+        alpha: CVaR level α in (0, 1]: the share of group weight in the tail.
+        weights: ``uniform``, ``population``, or a mapping from group (tuple of values) to weight.
+        disparity: ``one-sided`` (μ_g − μ_ref) or ``two-sided`` (|μ_g − μ_ref|).
+        reference: ``pooled``, a rate in [0, 1], or a group (tuple of values, one per feature).
+        confidence_level: level of the per-group intervals and of the simultaneous CVaR interval.
+        interval: ``wilson``, ``clopper-pearson``, ``hoeffding`` or ``bernstein`` (default: Wilson
+            for binary metrics, Hoeffding for a loss).
+        missing: ``keep`` (an empty value is a value of its own) or ``exclude`` (drop and count those rows).
+
+    Returns:
+        An :class:`AuditResult` (``.by_group``, ``.cvar``, ``.cvar_interval``, ``.max_gap``, ``.summary``,
+        ``.to_json()``).
+
+    Raises:
+        ValueError: for a missing column, a label that is not 0/1 (NaN included), an empty frame, or an
+            option out of range, with the message the CLI prints.
+    """
+    options: Dict[str, Any] = {"alpha": _number("alpha", alpha), "disparity": disparity,
+                               "confidenceLevel": _number("confidence_level", confidence_level),
+                               "interval": interval, "missing": missing}
+    request, columns = _prepare(data, sensitive_features, y_true, y_pred, metric, loss, "audit", **options)
+    _weights(weights, request)
+    _reference(reference, request)
+    return AuditResult(_native.call(request, **columns))
+
+
+def test(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true: Any = None, y_pred: Any = None,
+         metric: str = "error", loss: Any = None, alpha: float = 0.1, weights: Weights = "uniform",
+         disparity: str = "one-sided", reference: Reference = "pooled", statistic: Optional[str] = None,
+         calibration: str = "permutation", permutations: int = 9_999, seed: int = 0, delta: float = 0.05,
+         tolerance: Optional[float] = None, missing: str = "keep") -> TestResult:
+    """Test whether the data show a disparity violation (``cvar-audit test``).
+
+    H0 (permutation, bound): the loss is independent of the group; H0 (tolerance): CVaR_α ≤ ε0.
+    The decision is ``violation`` when p ≤ δ. Same seed, same p-value (and the CLI's p-value).
+
+    Args:
+        data, sensitive_features, y_true, y_pred, metric, loss, alpha, weights, disparity, reference,
+            missing: as for :func:`audit`.
+        statistic: ``l2`` (debiased Σ w Δ², the default), ``cvar`` (the default with tolerance) or ``max``.
+        calibration: ``permutation`` (exact), ``bound`` (Cantelli on l2) or ``tolerance``.
+        permutations: B, the number of random permutations.
+        seed: seed of the permutations.
+        delta: level δ in (0, 1).
+        tolerance: ε0 for ``calibration="tolerance"``.
+
+    Returns:
+        A :class:`TestResult` (``statistic``, ``pvalue``, ``decision``, ``by_group`` with per-group
+        p-values and their Holm and Benjamini–Hochberg adjustments, ``audit``).
+
+    Raises:
+        ValueError: as :func:`audit`, and for fewer than two groups with a rate.
+    """
+    if isinstance(permutations, bool) or not isinstance(permutations, numbers.Integral):
+        raise ValueError(f"permutations must be an integer (got {permutations!r})")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be an integer in [0, 2^64) (got {seed!r})")
+    options: Dict[str, Any] = {
+        "alpha": _number("alpha", alpha), "disparity": disparity, "missing": missing, "statistic": statistic,
+        "calibration": calibration, "permutations": int(permutations), "seed": int(seed),
+        "delta": _number("delta", delta),
+        "tolerance": None if tolerance is None else _number("tolerance", tolerance),
+    }
+    request, columns = _prepare(data, sensitive_features, y_true, y_pred, metric, loss, "test", **options)
+    _weights(weights, request)
+    _reference(reference, request)
+    return TestResult(_native.call(request, **columns))
+
+
+def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
+         shares: Optional[Sequence[float]] = None, num_groups: Optional[int] = None,
+         weights: Union[str, Sequence[float]] = "uniform", alpha: float = 0.1, epsilon: float = 0.1,
+         delta: float = 0.05, power: float = 0.9, samples: Optional[int] = None, missing: str = "keep") -> Plan:
+    """How many rows an audit needs (``cvar-audit plan``): max-gap and CVaR tests under i.i.d.,
+    stratified and two-stage designs, from closed-form bounds.
+
+    The groups come from exactly one of: the group sizes of ``data``/``sensitive_features``,
+    ``shares`` (population shares, one per group), or ``num_groups`` (K equal shares).
+
+    Args:
+        weights: ``uniform``, ``population`` (the shares), or one weight per group.
+        alpha: CVaR level α in (0, 1].
+        epsilon: the violation to detect (CVaR_α ≥ ε; max gap ≥ ε), in (0, 1].
+        delta: type I error δ in (0, 1).
+        power: power 1 − β in (0, 1).
+        samples: also report the smallest ε each design detects with this many rows.
+
+    Returns:
+        A :class:`Plan` (``samples``, ``formulas``, ``allocation``, ``detectable_epsilon``).
+    """
+    given = [sensitive_features is not None, shares is not None, num_groups is not None]
+    if sum(given) != 1:
+        raise ValueError("give the groups one way: sensitive_features (with data), shares, or num_groups")
+    request: Dict[str, Any] = {"command": "plan", "alpha": _number("alpha", alpha),
+                               "epsilon": _number("epsilon", epsilon), "delta": _number("delta", delta),
+                               "power": _number("power", power), "missing": missing}
+    if samples is not None:
+        if isinstance(samples, bool) or not isinstance(samples, numbers.Integral):
+            raise ValueError(f"samples must be an integer (got {samples!r})")
+        request["samples"] = int(samples)
+    if isinstance(weights, str):
+        request["weights"] = weights
+    else:
+        request["weights"] = "custom"
+        request["planWeights"] = [float(w) for w in weights]
+    codes: List[np.ndarray] = []
+    rows = 0
+    if num_groups is not None:
+        if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral) or num_groups < 2:
+            raise ValueError(f"num_groups must be an integer of at least 2 (got {num_groups!r})")
+        request["shares"] = [1 / int(num_groups)] * int(num_groups)
+    elif shares is not None:
+        request["shares"] = [float(s) for s in shares]
+    else:
+        attributes, rows = _columns.sensitive_attributes(data, sensitive_features)
+        request["attributes"] = [{"name": a.name, "levels": a.levels} for a in attributes]
+        codes = [a.codes for a in attributes]
+    return Plan(_native.call(request, codes, rows))
