@@ -4,18 +4,24 @@ import Testing
 @testable import CVaRSequential
 
 @Suite struct EmpiricalBernsteinSequenceTests {
-  /// Against the numpy oracle (vectorised cumulative sums of the paper's formulas).
-  @Test func matchesOracle() throws {
+  /// Runs the fixture's cases of `key` and compares the bounds at the stored
+  /// times; `withoutReplacement` passes each case's population size.
+  /// - Returns: the sequences after the last observation.
+  private func checkAgainstOracle(_ key: String, count: Int, withoutReplacement: Bool) throws
+    -> [EmpiricalBernsteinSequence] {
     let fixture = try Fixtures.json("sequential.json")
-    let cases = try #require(fixture["confidenceSequences"] as? [[String: Any]])
-    #expect(cases.count == 8)
+    let cases = try #require(fixture[key] as? [[String: Any]])
+    #expect(cases.count == count)
+    var sequences: [EmpiricalBernsteinSequence] = []
     for c in cases {
       let delta = try #require(number(c["delta"]))
       let x = try #require(c["x"] as? [Any]).compactMap(number)
       let ts = try #require(c["t"] as? [Int])
       let lower = try #require(c["lower"] as? [Any]).compactMap(number)
       let upper = try #require(c["upper"] as? [Any]).compactMap(number)
-      var cs = EmpiricalBernsteinSequence(delta: delta)
+      let size = withoutReplacement ? try #require(c["populationSize"] as? Int) : nil
+      if let size { #expect(x.count == size) }
+      var cs = EmpiricalBernsteinSequence(delta: delta, populationSize: size)
       var k = 0
       for (i, v) in x.enumerated() {
         cs.observe(v)
@@ -26,7 +32,14 @@ import Testing
         }
       }
       #expect(k == ts.count)
+      sequences.append(cs)
     }
+    return sequences
+  }
+
+  /// Against the numpy oracle (vectorised cumulative sums of the paper's formulas).
+  @Test func matchesOracle() throws {
+    _ = try checkAgainstOracle("confidenceSequences", count: 8, withoutReplacement: false)
   }
 
   /// Bounds are monotone (running intersection) and inside [0, 1].
@@ -81,30 +94,8 @@ import Testing
   /// The without-replacement form against the numpy oracle (cumulative sums
   /// of Waudby-Smith & Ramdas 2020, section 3), up to exhaustion.
   @Test func withoutReplacementMatchesOracle() throws {
-    let fixture = try Fixtures.json("sequential.json")
-    let cases = try #require(fixture["withoutReplacementSequences"] as? [[String: Any]])
-    #expect(cases.count == 4)
-    for c in cases {
-      let delta = try #require(number(c["delta"]))
-      let x = try #require(c["x"] as? [Any]).compactMap(number)
-      let size = try #require(c["populationSize"] as? Int)
-      let ts = try #require(c["t"] as? [Int])
-      let lower = try #require(c["lower"] as? [Any]).compactMap(number)
-      let upper = try #require(c["upper"] as? [Any]).compactMap(number)
-      #expect(x.count == size)
-      var cs = EmpiricalBernsteinSequence(delta: delta, populationSize: size)
-      var k = 0
-      for (i, v) in x.enumerated() {
-        cs.observe(v)
-        if k < ts.count && ts[k] == i + 1 {
-          #expect(isClose(cs.lower, lower[k], relative: 1e-10, absolute: 1e-12), "\(c["name"]!) t=\(i + 1)")
-          #expect(isClose(cs.upper, upper[k], relative: 1e-10, absolute: 1e-12), "\(c["name"]!) t=\(i + 1)")
-          k += 1
-        }
-      }
-      #expect(k == ts.count)
-      #expect(cs.isExhausted && cs.emptiedAt == nil)
-    }
+    let sequences = try checkAgainstOracle("withoutReplacementSequences", count: 4, withoutReplacement: true)
+    #expect(sequences.allSatisfy { $0.isExhausted && $0.emptiedAt == nil })
   }
 
   /// Property: drawing a seeded pool without replacement, the share of runs
