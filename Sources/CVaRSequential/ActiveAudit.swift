@@ -17,30 +17,59 @@ public struct LabelPool: Sendable {
   }
 
   public var rowCount: Int { losses.reduce(0) { $0 + $1.count } }
+  /// Rows per group, N_g.
+  public var sizes: [Int] { losses.map(\.count) }
   public var shares: [Double] {
     let n = Double(rowCount)
     return losses.map { Double($0.count) / n }
   }
 }
 
+extension SequentialConfiguration {
+  /// The configuration for draws without replacement from `pool` (its group
+  /// sizes N_g set).
+  ///
+  /// - Precondition: every group of the pool has at least one row.
+  public func drawingWithoutReplacement(from pool: LabelPool) -> SequentialConfiguration {
+    var c = self
+    precondition(pool.losses.count == groupCount && pool.sizes.allSatisfy { $0 >= 1 },
+                 "one non-empty pool group per declared group")
+    c.groupSizes = pool.sizes
+    return c
+  }
+}
+
 /// Active (label-buying) sequential audits on a labeled pool.
+///
+/// Every row is drawn without replacement, so the tester runs with the pool's
+/// group sizes (`SequentialConfiguration.groupSizes`): each group's sequence
+/// is the without-replacement confidence sequence of Waudby-Smith & Ramdas
+/// (NeurIPS 2020) for the mean of that group's rows in the pool, and an
+/// exhausted group's interval is its known mean.
 public enum ActiveAudit {
   /// The sampler chooses a group, a row of that group is drawn uniformly
   /// without replacement and its loss observed, until a decision or the
-  /// pool runs out. Returns the tester (`decisionObservation` = labels used).
+  /// pool runs out. The `iid` sampler instead draws a uniform row from all
+  /// the rows left (a uniform draw without replacement from the pool, the
+  /// population order of a finite pool). Returns the tester
+  /// (`decisionObservation` = labels used).
   ///
+  /// - Precondition: a `pooled` reference only with the `iid` sampler (the
+  ///   only one under which the pooled stream is a uniform draw from the pool).
   /// - Complexity: O(labels) amortized, plus O(K) per exhausted group.
   public static func run(pool: LabelPool, configuration: SequentialConfiguration, sampler kind: SamplerKind,
                          seed: UInt64, rowsPerGroup: Int = 64) -> SequentialTester {
-    precondition(pool.losses.count == configuration.groupCount, "one pool group per declared group")
+    precondition(kind == .iid || configuration.reference != .pooled,
+                 "a pooled reference needs exchangeable draws (the iid sampler)")
+    if kind == .iid { return runInRandomOrder(pool: pool, configuration: configuration, seed: seed, stream: 0xAC71) }
+    let configuration = configuration.drawingWithoutReplacement(from: pool)
     var remaining = pool.losses
     var tester = SequentialTester(configuration: configuration)
     var sampler = GroupSampler(kind: kind, populationShares: pool.shares, weights: configuration.weights,
                                seed: seed, rowsPerGroup: rowsPerGroup)
-    for g in remaining.indices where remaining[g].isEmpty { sampler.exhaust(g) }
     var rows = Xoshiro256StarStar(seed: seed, stream: 0xAC71)
     while tester.decision == .continue, let g = sampler.next(tester: tester) {
-      let i = Int(rows.nextUnitDouble() * Double(remaining[g].count))
+      let i = Int.random(in: 0..<remaining[g].count, using: &rows)
       let loss = remaining[g][i]
       remaining[g].swapAt(i, remaining[g].count - 1)
       remaining[g].removeLast()
@@ -56,12 +85,17 @@ public enum ActiveAudit {
   /// - Complexity: O(rows).
   public static func runInRandomOrder(pool: LabelPool, configuration: SequentialConfiguration,
                                       seed: UInt64) -> SequentialTester {
+    runInRandomOrder(pool: pool, configuration: configuration, seed: seed, stream: 0x11D)
+  }
+
+  private static func runInRandomOrder(pool: LabelPool, configuration: SequentialConfiguration, seed: UInt64,
+                                       stream: UInt64) -> SequentialTester {
     var order: [(Int, Double)] = []
     order.reserveCapacity(pool.rowCount)
     for (g, values) in pool.losses.enumerated() { for v in values { order.append((g, v)) } }
-    var generator = Xoshiro256StarStar(seed: seed, stream: 0x11D)
+    var generator = Xoshiro256StarStar(seed: seed, stream: stream)
     order.shuffle(using: &generator)
-    var tester = SequentialTester(configuration: configuration)
+    var tester = SequentialTester(configuration: configuration.drawingWithoutReplacement(from: pool))
     for (g, loss) in order where tester.decision == .continue {
       tester.observe(group: g, loss: loss)
     }

@@ -28,14 +28,23 @@ public struct SequentialScenario: Hashable, Sendable, Codable {
     return raw.map { $0 / total }
   }
 
+  /// The reference of a simulated audit: the population reference with the
+  /// scenario's shares (valid with every sampler) unless `pooled` is asked for.
+  static func reference(pooled: Bool, shares: [Double]) -> SequentialReference {
+    pooled ? .pooled : .population(shares)
+  }
+
   /// The null of no disparity: every group has loss mean `base`; uniform
   /// weights; tolerance ε0 (0: a violation is any positive CVaR lower bound).
   public static func null(groups k: Int, unbalanced: Bool, base: Double = 0.3, alpha: Double = 0.1,
-                          tolerance: Double = 0, delta: Double = 0.05, l2FirstLook: Int?, horizon: Int) -> Self {
+                          tolerance: Double = 0, delta: Double = 0.05, l2FirstLook: Int?, horizon: Int,
+                          pooledReference: Bool = false) -> Self {
+    let p = shares(groups: k, unbalanced: unbalanced)
     let configuration = SequentialConfiguration(
       groupKeys: (0..<k).map { ["g\($0)"] }, weights: Array(repeating: 1, count: k), alpha: alpha,
-      tolerance: tolerance, delta: delta, l2FirstLook: l2FirstLook)
-    return Self(populationShares: shares(groups: k, unbalanced: unbalanced), means: Array(repeating: base, count: k),
+      tolerance: tolerance, delta: delta, reference: reference(pooled: pooledReference, shares: p),
+      l2FirstLook: l2FirstLook)
+    return Self(populationShares: p, means: Array(repeating: base, count: k),
                 configuration: configuration, horizon: horizon)
   }
 
@@ -54,18 +63,36 @@ public struct SequentialScenario: Hashable, Sendable, Codable {
                 configuration: configuration, horizon: horizon)
   }
 
-  /// An alternative with a violation: the `tailShare` of groups that are
-  /// rarest in the population have loss mean base + `gap`, the others `base`.
+  /// The tail groups' loss-mean gap over `base` in the alternative: the
+  /// `tailShare` of groups that are rarest in the population (at least one).
+  /// Whether it is a violation depends on the gap: see `trueCVaR`.
   public static func alternative(groups k: Int, unbalanced: Bool, base: Double = 0.3, gap: Double = 0.25,
                                  tailShare: Double = 0.2, alpha: Double = 0.1, tolerance: Double = 0.05,
-                                 delta: Double = 0.05, l2FirstLook: Int?, horizon: Int) -> Self {
+                                 delta: Double = 0.05, l2FirstLook: Int?, horizon: Int,
+                                 pooledReference: Bool = false) -> Self {
+    let p = shares(groups: k, unbalanced: unbalanced)
     let configuration = SequentialConfiguration(
       groupKeys: (0..<k).map { ["g\($0)"] }, weights: Array(repeating: 1, count: k), alpha: alpha,
-      tolerance: tolerance, delta: delta, l2FirstLook: l2FirstLook)
+      tolerance: tolerance, delta: delta, reference: reference(pooled: pooledReference, shares: p),
+      l2FirstLook: l2FirstLook)
     let tail = max(1, Int((tailShare * Double(k)).rounded()))
     let means = (0..<k).map { $0 >= k - tail ? base + gap : base }
-    return Self(populationShares: shares(groups: k, unbalanced: unbalanced), means: means,
-                configuration: configuration, horizon: horizon)
+    return Self(populationShares: p, means: means, configuration: configuration, horizon: horizon)
+  }
+
+  /// CVaR_α^w of the true disparities, against the population mean Σ p_g μ_g
+  /// (a known reference: its value). A `violation` is only correct when this
+  /// exceeds ε0.
+  public var trueCVaR: Double {
+    let c = configuration
+    let reference: Double
+    if case .value(let v) = c.reference {
+      reference = v
+    } else {
+      reference = zip(populationShares, means).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+    let disparities = means.map { c.disparity.disparity($0, reference: reference) }
+    return CVaR.value(of: disparities, weights: c.weights, alpha: c.alpha)
   }
 }
 
@@ -77,6 +104,8 @@ public struct SimulationRun: Hashable, Sendable, Codable {
   public var decisionObservation: Int?
   /// Whether a violation was declared at any observation within the horizon.
   public var violationEverDeclared: Bool
+  /// Whether the L2 test rejected no disparity at any look within the horizon.
+  public var disparityEverDetected: Bool
   public var observations: Int
   public var exactEvaluations: Int
 }
@@ -84,10 +113,19 @@ public struct SimulationRun: Hashable, Sendable, Codable {
 /// Summary over runs of one configuration.
 public struct SimulationSummary: Hashable, Sendable, Codable {
   public var runs: Int
-  /// Share of runs that ever declared a violation, with its Monte-Carlo
-  /// standard error √(p(1−p)/R).
+  /// Share of runs that ever declared a violation (CVaR > ε0), with its
+  /// Monte-Carlo standard error √(p(1−p)/R): the error rate under the
+  /// composite null CVaR ≤ ε0.
   public var violationRate: Double
   public var violationStandardError: Double
+  /// Share of runs in which the L2 test ever rejected no disparity.
+  public var disparityDetectedRate: Double
+  /// Share of runs with either rejection, and its standard error: the error
+  /// rate under the null of no disparity.
+  public var rejectionRate: Double
+  public var rejectionStandardError: Double
+  /// Decisions by name (continue, violation, withinTolerance,
+  /// disparityDetected, budgetExhausted).
   public var decisions: [String: Int]
   /// Decisions by reason (cvarLowerBound, cvarUpperBound, l2Test, budget).
   public var reasons: [String: Int]
@@ -102,8 +140,9 @@ public struct SimulationSummary: Hashable, Sendable, Codable {
 /// Seeded simulation of sequential audits (METHOD.md section 11).
 public enum SequentialSimulation {
   /// One run: the sampler chooses groups, losses are Bernoulli(μ_g). With
-  /// `stopAtDecision` false the run continues to the horizon so that a
-  /// violation declared after another decision is still counted.
+  /// `stopAtDecision` false the run continues to the horizon (or until both
+  /// a violation and, with the L2 test, a detected disparity have happened)
+  /// so that a rejection after another decision is still counted.
   ///
   /// - Complexity: O(horizon) amortized.
   public static func run(_ scenario: SequentialScenario, sampler kind: SamplerKind, stopAtDecision: Bool,
@@ -117,11 +156,13 @@ public enum SequentialSimulation {
       let loss: Double = generator.nextUnitDouble() < means[g] ? 1 : 0
       tester.observe(group: g, loss: loss)
       if stopAtDecision && tester.decision != .continue { break }
-      if !stopAtDecision && tester.violationEverDeclared { break }
+      if !stopAtDecision && tester.violationEverDeclared
+        && (tester.l2Test == nil || tester.disparityEverDetected) { break }
     }
     return SimulationRun(decision: tester.decision, reason: tester.reason,
                          decisionObservation: tester.decisionObservation,
                          violationEverDeclared: tester.violationEverDeclared,
+                         disparityEverDetected: tester.disparityEverDetected,
                          observations: tester.observations, exactEvaluations: tester.exactEvaluations)
   }
 
@@ -146,6 +187,8 @@ public enum SequentialSimulation {
     precondition(!runs.isEmpty, "at least one run")
     let r = Double(runs.count)
     let rate = Double(runs.filter(\.violationEverDeclared).count) / r
+    let detected = Double(runs.filter(\.disparityEverDetected).count) / r
+    let rejected = Double(runs.filter { $0.violationEverDeclared || $0.disparityEverDetected }.count) / r
     var decisions: [String: Int] = [:]
     var reasons: [String: Int] = [:]
     for run in runs {
@@ -160,6 +203,8 @@ public enum SequentialSimulation {
     }
     return SimulationSummary(
       runs: runs.count, violationRate: rate, violationStandardError: (rate * (1 - rate) / r).squareRoot(),
+      disparityDetectedRate: detected, rejectionRate: rejected,
+      rejectionStandardError: (rejected * (1 - rejected) / r).squareRoot(),
       decisions: decisions, reasons: reasons, medianObservations: quantile(0.5), p90Observations: quantile(0.9),
       undecided: runs.filter { $0.decisionObservation == nil }.count,
       meanExactEvaluations: runs.map { Double($0.exactEvaluations) }.reduce(0, +) / r)

@@ -4,11 +4,16 @@ import CVaRAudit
 public enum SequentialDecision: String, Hashable, Sendable, Codable, CaseIterable {
   /// No conclusion yet.
   case `continue`
-  /// A violation: the CVaR lower confidence bound exceeds ε0, or the
-  /// sequential L2 test rejected the null of no disparity.
+  /// A violation: the CVaR lower confidence bound exceeds ε0, so CVaR > ε0
+  /// (at error ≤ δ_CS under the composite null CVaR ≤ ε0).
   case violation
   /// Certified within tolerance: the CVaR upper confidence bound is below ε0.
   case withinTolerance
+  /// The sequential L2 test rejected the null of *no disparity* (every group
+  /// with one loss distribution). Some disparity exists; this is not evidence
+  /// that CVaR > ε0 (a CVaR below ε0 with a spread of small disparities is
+  /// rejected too), so it is never reported as `violation`.
+  case disparityDetected
   /// The observation budget is spent without a conclusion.
   case budgetExhausted
 }
@@ -21,16 +26,45 @@ public enum DecisionReason: String, Hashable, Sendable, Codable {
 /// The reference μ_ref of a sequential audit.
 public enum SequentialReference: Hashable, Sendable, Codable {
   /// The mean of all observations, with its own confidence sequence (one of
-  /// the K + 1 in the union bound). It is the population mean when rows
-  /// arrive in population order (`monitor`, the `iid` sampler); with another
-  /// sampler it is the mean of the sampled mixture. Under the null of no
-  /// disparity every choice coincides.
+  /// the K + 1 in the union bound).
+  ///
+  /// Valid only for exchangeable arrival: the sequence's theorem needs the
+  /// conditional mean of the next observation given the past to be one
+  /// constant, the population mean — rows i.i.d. from the population, a
+  /// uniformly shuffled sample of it, or (with `groupSizes`) a uniform draw
+  /// without replacement from a pool. It fails for a file sorted by group or
+  /// time, and for any sampler that chooses the group (stratified, two-stage,
+  /// adaptive: the next row's mean is that of the chosen group). A failure
+  /// can show as an empty running intersection
+  /// (`SequentialTester.referenceEmptiedAt`). Under the null of no disparity
+  /// every reference coincides.
   case pooled
   /// A known value, without error.
   case value(Double)
-  /// The population mean Σ_g p_g μ_g for known shares p (e.g. a pool's group
-  /// sizes), bounded by [Σ p_g L_g, Σ p_g U_g] from the group sequences: no
-  /// sequence of its own, and valid whatever the sampler.
+  /// The population mean μ_p = Σ_g p_g μ_g for shares p fixed before the
+  /// first observation, bounded by [Σ p_g L_g, Σ p_g U_g] from the group
+  /// sequences: no sequence of its own (the K group sequences take all of
+  /// δ_CS), and valid in any arrival order and with any sampler.
+  ///
+  /// Derivation: with probability ≥ 1 − Σ_g δ_g = 1 − δ_CS every group
+  /// sequence covers its μ_g at all times, and then, p_g ≥ 0,
+  /// Σ p_g L_g ≤ μ_p ≤ Σ p_g U_g at all times. Each group sequence needs only
+  /// that group g's losses, in the order they come, have conditional mean μ_g
+  /// (or are drawn without replacement from group g's N_g values); which
+  /// group comes next may be anything predictable, so sorting by group or
+  /// a stratified sampler is allowed.
+  ///
+  /// - Known shares: the target is the population mean.
+  /// - Shares counted from a sample before the audit (`monitor`'s first pass
+  ///   over the file, `--groups-from`): p̂ depends on the group labels only,
+  ///   and the group sequences are valid conditionally on the labels, so the
+  ///   interval covers μ_p̂ = Σ p̂_g μ_g, the mean of a population with the
+  ///   sample's group mix and the true group means. It differs from the
+  ///   true-share mean by Σ (p̂_g − p_g) μ_g, at most the total-variation
+  ///   distance ½ Σ |p̂_g − p_g| in absolute value (Σ(p̂ − p) = 0 and
+  ///   μ_g ∈ [0, 1]); that term is not in the interval.
+  /// - A pool sampled without replacement (`active`): p are the pool's exact
+  ///   shares and μ_p is the pool's mean, exactly.
   case population([Double])
 }
 
@@ -53,12 +87,16 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
   public var l2FirstLook: Int?
   /// Stop with `budgetExhausted` after this many observations (nil: never).
   public var budget: Int?
+  /// For draws without replacement from a finite pool: N_g rows in group g
+  /// (each group's sequence then covers the mean of its N_g values, and a
+  /// pooled reference the mean of all Σ N_g). nil: infinite populations.
+  public var groupSizes: [Int]?
   /// A free-form label of the data (metric, columns) checked on restore.
   public var label: String
 
   public init(groupKeys: [[String]], weights: [Double], alpha: Double, tolerance: Double, delta: Double,
               disparity: DisparityKind = .oneSided, reference: SequentialReference = .pooled,
-              l2FirstLook: Int? = nil, budget: Int? = nil, label: String = "") {
+              l2FirstLook: Int? = nil, budget: Int? = nil, groupSizes: [Int]? = nil, label: String = "") {
     precondition(!groupKeys.isEmpty, "at least one group")
     precondition(weights.count == groupKeys.count, "one weight per group")
     precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite } && weights.reduce(0, +) > 0,
@@ -73,6 +111,10 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
       precondition(p.count == groupKeys.count && p.allSatisfy { $0 >= 0 } && p.reduce(0, +) > 0,
                    "one non-negative population share per group")
     }
+    if let groupSizes {
+      precondition(groupSizes.count == groupKeys.count && groupSizes.allSatisfy { $0 >= 1 },
+                   "one positive pool size per group")
+    }
     let total = weights.reduce(0, +)
     self.groupKeys = groupKeys
     self.weights = weights.map { $0 / total }
@@ -83,6 +125,7 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
     self.reference = reference
     self.l2FirstLook = l2FirstLook
     self.budget = budget
+    self.groupSizes = groupSizes
     self.label = label
   }
 
@@ -122,20 +165,25 @@ public struct SequentialSnapshot: Hashable, Sendable, Codable {
 /// The anytime-valid sequential CVaR tester (METHOD.md section 10).
 ///
 /// Feed it observations (group, loss ∈ [0, 1]) one at a time; after each it
-/// says `continue`, `violation`, `withinTolerance` or `budgetExhausted`. The
-/// first decision other than `continue` is kept (`decision`,
+/// says `continue`, `violation`, `withinTolerance`, `disparityDetected` (the
+/// optional L2 test rejected no disparity) or `budgetExhausted`. The first
+/// decision other than `continue` is kept (`decision`,
 /// `decisionObservation`); further observations still update the bounds, and
-/// `violationEverDeclared` records whether a violation was declared at any
-/// time (what a validity simulation counts).
+/// `violationEverDeclared` / `disparityEverDetected` record whether either
+/// rejection happened at any time (what a validity simulation counts).
 ///
 /// Guarantee: each group mean has an empirical-Bernstein confidence sequence
-/// (`EmpiricalBernsteinSequence`) at level δ_CS/(K+1), and so does the pooled
-/// reference; with probability ≥ 1 − δ_CS all of them hold at all times.
-/// Then Δ_g ∈ [Δ^lo_g, Δ^hi_g] (`DisparityKind.disparityRange`) for every g,
-/// and as CVaR is non-decreasing in each coordinate,
+/// (`EmpiricalBernsteinSequence`, its without-replacement form for a pool)
+/// at level δ_CS/K, plus one for a pooled reference (then δ_CS/(K+1) each);
+/// with probability ≥ 1 − δ_CS all of them hold at all times. Then
+/// Δ_g ∈ [Δ^lo_g, Δ^hi_g] (`DisparityKind.disparityRange`) for every g, and
+/// as CVaR is non-decreasing in each coordinate,
 /// CVaR(Δ^lo) ≤ CVaR(Δ) ≤ CVaR(Δ^hi) at all times. So under CVaR ≤ ε0 a
-/// violation through the CVaR bound happens with probability ≤ δ_CS, and
-/// under no disparity through either route with probability ≤ δ.
+/// `violation` happens with probability ≤ δ_CS, whatever the L2 test does
+/// (its rejections are `disparityDetected`), and under no disparity a
+/// `violation` or `disparityDetected` with probability ≤ δ. When a decision
+/// and an L2 rejection come at the same observation, `violation` and
+/// `withinTolerance` (the answers about ε0) are reported.
 ///
 /// Cost per observation: O(1) amortized, with an exact decision after every
 /// observation. Computing CVaR(Δ^lo) and CVaR(Δ^hi) costs O(K log K), so it is
@@ -152,7 +200,10 @@ public struct SequentialSnapshot: Hashable, Sendable, Codable {
 /// If C_lo + s ≤ ε0 < C_hi − s neither stopping rule can hold now and the
 /// answer is exactly `continue`; otherwise the tester recomputes both CVaRs
 /// exactly and decides on them. Recomputations happen when the bounds come
-/// near ε0 (in the worst case, hovering at ε0, on every observation).
+/// near ε0 (in the worst case, hovering at ε0, on every observation). A bound
+/// that moves the other way (only when an exhausted pool group's known mean
+/// replaces a running intersection that had missed it) forces an exact
+/// recomputation.
 public struct SequentialTester: Sendable, Codable {
   public let configuration: SequentialConfiguration
   /// Per-group confidence sequences.
@@ -169,6 +220,8 @@ public struct SequentialTester: Sendable, Codable {
   public private(set) var decisionObservation: Int?
   /// Whether a violation was declared at any time (also after another decision).
   public private(set) var violationEverDeclared = false
+  /// Whether the L2 test rejected no disparity at any look (also after another decision).
+  public private(set) var disparityEverDetected = false
   /// Exact CVaR recomputations so far (for the cost analysis).
   public private(set) var exactEvaluations = 0
   /// For a population reference: normalised shares and Σ p_g L_g, Σ p_g U_g.
@@ -185,9 +238,14 @@ public struct SequentialTester: Sendable, Codable {
   public init(configuration: SequentialConfiguration) {
     self.configuration = configuration
     let level = configuration.confidenceSequenceLevel
-    groups = Array(repeating: EmpiricalBernsteinSequence(delta: level), count: configuration.groupCount)
+    if let sizes = configuration.groupSizes {
+      groups = sizes.map { EmpiricalBernsteinSequence(delta: level, populationSize: $0) }
+    } else {
+      groups = Array(repeating: EmpiricalBernsteinSequence(delta: level), count: configuration.groupCount)
+    }
     statistics = Array(repeating: SufficientStatistics(), count: configuration.groupCount)
-    referenceSequence = configuration.reference == .pooled ? EmpiricalBernsteinSequence(delta: level) : nil
+    referenceSequence = configuration.reference == .pooled
+      ? EmpiricalBernsteinSequence(delta: level, populationSize: configuration.groupSizes?.reduce(0, +)) : nil
     l2Test = configuration.l2FirstLook.map { SequentialL2Test(level: configuration.l2Level, firstLook: $0) }
     slackFactors = configuration.weights.map { min($0 / configuration.alpha, 1) }
     if case .population(let p) = configuration.reference {
@@ -197,6 +255,19 @@ public struct SequentialTester: Sendable, Codable {
     referenceAtEvaluation = referenceInterval
     evaluate()
   }
+
+  /// The observation at which the pooled reference's running intersection
+  /// became empty (nil: it has not, or the reference is not pooled). While
+  /// the sequence covers the mean this cannot happen, so it is evidence that
+  /// the rows do not arrive in exchangeable order (the pooled stream's mean
+  /// drifts), and that the pooled reference, hence the decision, is not valid.
+  public var referenceEmptiedAt: Int? { referenceSequence?.emptiedAt }
+
+  /// The groups whose running intersection became empty (their losses'
+  /// conditional mean was not constant: drift within the group), in order.
+  ///
+  /// - Complexity: O(K).
+  public var emptiedGroups: [Int] { groups.indices.filter { groups[$0].emptiedAt != nil } }
 
   /// The reference's current interval ([v, v] for a known value).
   public var referenceInterval: ConfidenceInterval {
@@ -234,17 +305,18 @@ public struct SequentialTester: Sendable, Codable {
       populationBounds.lower = min(populationBounds.lower + populationShares[g] * (after.lower - before.lower), 1)
       populationBounds.upper = max(populationBounds.upper + populationShares[g] * (after.upper - before.upper), 0)
     }
-    groupSlack += slackFactors[g] * max(after.lower - before.lower, before.upper - after.upper)
+    groupSlack += slackFactors[g] * max(abs(after.lower - before.lower), abs(before.upper - after.upper))
+    let backwards = after.lower < before.lower || after.upper > before.upper
 
     let r = referenceInterval
-    let slack = groupSlack + (r.lower - referenceAtEvaluation.lower) + (referenceAtEvaluation.upper - r.upper)
+    let slack = groupSlack + abs(r.lower - referenceAtEvaluation.lower) + abs(referenceAtEvaluation.upper - r.upper)
     let margin = 1e-12
     let tolerance = configuration.tolerance
     // A stopping condition, once true, stays true (monotone bounds): only the
     // ones not yet established can need an exact evaluation.
     let lowerMayCross = !(lowerAtEvaluation > tolerance) && lowerAtEvaluation + slack + margin > tolerance
     let upperMayCross = !(upperAtEvaluation < tolerance) && upperAtEvaluation - slack - margin < tolerance
-    if lowerMayCross || upperMayCross {
+    if lowerMayCross || upperMayCross || backwards {
       evaluate()
     }
     var now: (SequentialDecision, DecisionReason)? = nil
@@ -256,7 +328,10 @@ public struct SequentialTester: Sendable, Codable {
     if var test = l2Test, observations == test.nextLook {
       let look = test.look(statistics: statistics, weights: configuration.weights, observations: observations)
       l2Test = test
-      if look.rejected && now?.0 != .withinTolerance { now = (.violation, .l2Test) }
+      if look.rejected {
+        disparityEverDetected = true
+        if now == nil { now = (.disparityDetected, .l2Test) }
+      }
     }
     if now == nil, let budget = configuration.budget, observations >= budget {
       now = (.budgetExhausted, .budget)
@@ -276,6 +351,15 @@ public struct SequentialTester: Sendable, Codable {
   ///
   /// - Complexity: O(K log K).
   private mutating func evaluate() {
+    if !populationShares.isEmpty {
+      // Σ p_g L_g and Σ p_g U_g afresh (no drift from the running updates).
+      var bounds = ConfidenceInterval(lower: 0, upper: 0)
+      for (p, group) in zip(populationShares, groups) {
+        bounds.lower += p * group.lower
+        bounds.upper += p * group.upper
+      }
+      populationBounds = ConfidenceInterval(lower: min(bounds.lower, 1), upper: max(bounds.upper, 0))
+    }
     let (lo, hi) = disparityBounds()
     lowerAtEvaluation = CVaR.value(of: lo, weights: configuration.weights, alpha: configuration.alpha)
     upperAtEvaluation = CVaR.value(of: hi, weights: configuration.weights, alpha: configuration.alpha)

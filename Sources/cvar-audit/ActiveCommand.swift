@@ -11,8 +11,12 @@ struct ActiveCommand: ParsableCommand {
     discussion: """
       The pool is a labeled CSV file (--pool, else --input, else the embedded COMPAS data). The \
       --sampler picks the group of each next row, which is drawn without replacement as if its \
-      label were bought, until an anytime-valid decision (same rules as monitor). The same pool \
-      fed in a uniformly random (i.i.d.) order gives the comparison.
+      label were bought, until an anytime-valid decision (same rules as monitor); --sampler iid \
+      draws a uniform row from all rows left. The confidence sequences are the \
+      without-replacement ones for the pool's group means (an exhausted group's interval is its \
+      known mean), and the default population reference is the pool's mean. The same pool fed \
+      in a uniformly random (i.i.d.) order gives the comparison; a label saving is reported only \
+      when both runs reach the same decision.
       """
   )
 
@@ -42,8 +46,7 @@ struct ActiveCommand: ParsableCommand {
     let metric = options.metric
     let path = try pool ?? input.inputPath()
     let declared = try DeclaredGroups(path: path, input: input, metric: metric, skipMalformed: false)
-    let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric),
-                                                     defaultReference: .population)
+    let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric))
     var labelPool = LabelPool(groupCount: declared.keys.count)
     let reader = try CSVReader(path: path, delimiter: input.delimiterByte)
     let rows = try ObservationReader(reader: reader, columns: input.selection(for: metric), metric: metric,
@@ -57,27 +60,31 @@ struct ActiveCommand: ParsableCommand {
     func labels(_ t: SequentialTester) -> Int { t.decisionObservation ?? t.observations }
     let used = labels(chosen)
     let iidUsed = labels(baseline)
-    let decided = chosen.decision != .continue && chosen.decision != .budgetExhausted
-    let iidDecided = baseline.decision != .continue && baseline.decision != .budgetExhausted
-    let saving: Double? = decided && iidDecided ? 1 - Double(used) / Double(iidUsed) : nil
+    let decided = Self.isConclusive(chosen.decision)
+    // A saving compares the labels two runs needed for the same answer; for
+    // different answers (one of them then wrong, or one on a weaker route)
+    // it means nothing.
+    let sameDecision = decided && chosen.decision == baseline.decision
+    let saving: Double? = sameDecision ? 1 - Double(used) / Double(iidUsed) : nil
     let poolName = pool ?? input.inputName
     var repeated: ActiveDocument.Repeats? = nil
     if `repeat` > 1 {
-      var chosenLabels: [Int] = [], iidLabels: [Int] = [], decidedRuns = 0
+      var chosenLabels: [Int] = [], iidLabels: [Int] = [], decidedRuns = 0, agreeingRuns = 0
       for r in 0..<UInt64(`repeat`) {
         let a = ActiveAudit.run(pool: labelPool, configuration: configuration, sampler: options.sampler,
                                 seed: seed &+ r, rowsPerGroup: rowsPerGroup)
         let b = ActiveAudit.runInRandomOrder(pool: labelPool, configuration: configuration, seed: seed &+ r)
         chosenLabels.append(labels(a))
         iidLabels.append(labels(b))
-        if a.decision == .violation || a.decision == .withinTolerance { decidedRuns += 1 }
+        if Self.isConclusive(a.decision) { decidedRuns += 1 }
+        if Self.isConclusive(a.decision) && a.decision == b.decision { agreeingRuns += 1 }
       }
       func median(_ x: [Int]) -> Double {
         let s = x.sorted()
         return s.count % 2 == 1 ? Double(s[s.count / 2]) : Double(s[s.count / 2 - 1] + s[s.count / 2]) / 2
       }
-      repeated = ActiveDocument.Repeats(runs: `repeat`, decidedRuns: decidedRuns, medianLabels: median(chosenLabels),
-                                        medianIIDLabels: median(iidLabels))
+      repeated = ActiveDocument.Repeats(runs: `repeat`, decidedRuns: decidedRuns, agreeingRuns: agreeingRuns,
+                                        medianLabels: median(chosenLabels), medianIIDLabels: median(iidLabels))
     }
     switch options.format {
     case .json:
@@ -96,13 +103,22 @@ struct ActiveCommand: ParsableCommand {
       lines.append(("i.i.d. order, same pool", "\(baseline.decision.rawValue) after \(AuditRendering.grouped(iidUsed)) labels"))
       if let saving {
         lines.append(("label saving vs i.i.d.", String(format: "%.1f%%", 100 * saving)))
+      } else if decided && Self.isConclusive(baseline.decision) {
+        lines.append(("label saving vs i.i.d.", "none reported: the two runs reached different decisions"))
       }
       if let repeated {
-        lines.append(("over \(repeated.runs) seeds (median)", "\(AuditRendering.fixed(repeated.medianLabels, 1)) labels vs \(AuditRendering.fixed(repeated.medianIIDLabels, 1)) in i.i.d. order (\(repeated.decidedRuns) runs decided)"))
+        lines.append(("over \(repeated.runs) seeds (median)", "\(AuditRendering.fixed(repeated.medianLabels, 1)) labels vs \(AuditRendering.fixed(repeated.medianIIDLabels, 1)) in i.i.d. order (\(repeated.decidedRuns) runs decided, \(repeated.agreeingRuns) with the i.i.d. order's decision)"))
       }
       out += SequentialRendering.aligned(lines)
       try StandardOutput.write(out)
     }
+  }
+}
+
+extension ActiveCommand {
+  /// A decision that answers the audit (not `continue` or `budgetExhausted`).
+  static func isConclusive(_ d: SequentialDecision) -> Bool {
+    d == .violation || d == .withinTolerance || d == .disparityDetected
   }
 }
 
@@ -114,12 +130,14 @@ struct ActiveDocument: Encodable {
   var labelsUsed: Int
   var iidDecision: String
   var iidLabelsUsed: Int
-  /// 1 − labelsUsed / iidLabelsUsed when both reached a decision.
+  /// 1 − labelsUsed / iidLabelsUsed when both reached the same decision.
   var labelSaving: Double?
   var repeats: Repeats?
   struct Repeats: Encodable {
     var runs: Int
     var decidedRuns: Int
+    /// Runs whose decision equals the i.i.d. order's (same seed).
+    var agreeingRuns: Int
     var medianLabels: Double
     var medianIIDLabels: Double
   }

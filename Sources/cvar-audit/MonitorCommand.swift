@@ -10,12 +10,14 @@ struct MonitorCommand: ParsableCommand {
     abstract: "Sequential audit of rows as they arrive: stops at the first anytime-valid decision.",
     discussion: """
       Reads CSV rows one at a time (a file, or '-' for standard input, which may be endless) and \
-      after each row decides: violation (the CVaR lower confidence bound exceeds --tolerance, or \
-      the --l2-test rejected), withinTolerance (the upper bound is below it), budgetExhausted, or \
+      after each row decides: violation (the CVaR lower confidence bound exceeds --tolerance), \
+      withinTolerance (the upper bound is below it), disparityDetected (the --l2-test rejected the \
+      null of no disparity; not evidence that CVaR exceeds the tolerance), budgetExhausted, or \
       continue. It stops reading at the decision. The guarantee P(false violation) ≤ δ holds \
       although the decision is checked after every row. The groups are declared up front: from \
       --groups-from FILE, or (for a regular --input file or the embedded data) from a first pass \
-      over the input.
+      over the input; their shares there are the p of the default population reference, which is \
+      valid in any row order (e.g. a file sorted by group). --sampler only labels the run.
       """
   )
 
@@ -55,8 +57,7 @@ struct MonitorCommand: ParsableCommand {
     let inputPath = try input.inputPath()
     let declaringPath = try groupsFrom ?? input.inputPath()
     let declared = try DeclaredGroups(path: declaringPath, input: input, metric: metric, skipMalformed: skipMalformed)
-    let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric),
-                                                     defaultReference: .pooled)
+    let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric))
     var tester: SequentialTester
     if let resume {
       let data: Data

@@ -39,9 +39,9 @@ struct SequentialOptions: ParsableArguments {
   @Option(help: "Disparity: one-sided (μ_g − μ_ref) or two-sided (|μ_g − μ_ref|).")
   var disparity: DisparityKind = .oneSided
 
-  @Option(parsing: .unconditional, help: ArgumentHelp("Reference: pooled (mean of the observations, own confidence sequence; monitor's default), population (Σ p_g μ_g with the declared groups' shares, bounded by the group sequences; active's default), or a known rate in [0, 1].",
-                             valueName: "pooled|population|number"))
-  var reference: SequentialReferenceArgument?
+  @Option(parsing: .unconditional, help: ArgumentHelp("Reference: population (the default: Σ p_g μ_g with the declared groups' shares, bounded by the group sequences; valid in any arrival order), pooled (mean of all observations with its own confidence sequence; valid only for rows in exchangeable order, i.e. an i.i.d. stream or a uniformly shuffled file, not a file sorted by group or time; refused with a --sampler other than iid), or a known rate in [0, 1].",
+                             valueName: "population|pooled|number"))
+  var reference: SequentialReferenceArgument = .population
 
   @Option(range: .disparity, help: "Tolerance ε0: violation when the CVaR lower bound exceeds it, within tolerance when the upper bound falls below it.", valueName: "ε0")
   var tolerance: Double = 0.05
@@ -49,7 +49,7 @@ struct SequentialOptions: ParsableArguments {
   @Option(range: .probability, help: "Error probability δ, valid under continuous monitoring.")
   var delta: Double = 0.05
 
-  @Option(help: "Sampler: iid, stratified, two-stage or adaptive (for monitor: how the rows were collected).")
+  @Option(help: "Sampler: iid, stratified, two-stage or adaptive. For active it picks the group of each next label. For monitor it only labels how the rows were collected: it is printed, refuses --l2-test with adaptive and --reference pooled with anything but iid, and changes nothing else.")
   var sampler: SamplerKind = .iid
 
   @Flag(name: .customLong("l2-test"), help: "Also run the sequential L2 test of no disparity (looks at n₀·2^k, δ/2 of the budget; not with --sampler adaptive).")
@@ -71,14 +71,16 @@ struct SequentialOptions: ParsableArguments {
     if l2Test && sampler.isDataDependent {
       throw ValidationError("--l2-test needs a sampler that does not look at the losses; it is not valid with --sampler adaptive")
     }
+    if case .pooled = reference, sampler != .iid {
+      throw ValidationError("--reference pooled needs rows in exchangeable order; with --sampler \(sampler.rawValue) the next row's mean is that of the chosen group, so the pooled sequence is not valid: use --reference population (the default)")
+    }
   }
 
   /// The tester's configuration for declared groups.
-  func configuration(groups: DeclaredGroups, label: String,
-                     defaultReference: SequentialReferenceArgument) -> SequentialConfiguration {
+  func configuration(groups: DeclaredGroups, label: String) -> SequentialConfiguration {
     let w: [Double] = weights == .uniform ? Array(repeating: 1, count: groups.keys.count) : groups.shares
     let ref: SequentialReference
-    switch reference ?? defaultReference {
+    switch reference {
     case .pooled: ref = .pooled
     case .population: ref = .population(groups.shares)
     case .value(let v): ref = .value(v)

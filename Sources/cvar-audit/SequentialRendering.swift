@@ -28,6 +28,36 @@ struct SequentialDocument: Encodable {
   var groups: Int
   var tailGroups: [[String: String]]
   var l2Looks: [Look]?
+  /// The observation at which the pooled reference's running intersection
+  /// became empty (evidence of non-exchangeable arrival), else null.
+  var referenceEmptiedAt: Int?
+  /// Groups whose running intersection became empty (drift within a group).
+  var emptiedGroups: Int
+
+  private enum CodingKeys: String, CodingKey {
+    case decision, reason, observations, cvar, cvarInterval, referenceInterval, sampler, delta, tolerance, alpha
+    case metric, groups, tailGroups, l2Looks, referenceEmptiedAt, emptiedGroups
+  }
+
+  func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(decision, forKey: .decision)
+    try c.encodeIfPresent(reason, forKey: .reason)
+    try c.encode(observations, forKey: .observations)
+    try c.encodeIfPresent(cvar, forKey: .cvar)
+    try c.encode(cvarInterval, forKey: .cvarInterval)
+    try c.encode(referenceInterval, forKey: .referenceInterval)
+    try c.encode(sampler, forKey: .sampler)
+    try c.encode(delta, forKey: .delta)
+    try c.encode(tolerance, forKey: .tolerance)
+    try c.encode(alpha, forKey: .alpha)
+    try c.encode(metric, forKey: .metric)
+    try c.encode(groups, forKey: .groups)
+    try c.encode(tailGroups, forKey: .tailGroups)
+    try c.encodeIfPresent(l2Looks, forKey: .l2Looks)
+    try c.encode(referenceEmptiedAt, forKey: .referenceEmptiedAt)  // null when it did not happen
+    try c.encode(emptiedGroups, forKey: .emptiedGroups)
+  }
 }
 
 enum SequentialRendering {
@@ -46,7 +76,8 @@ enum SequentialRendering {
       l2Looks: tester.l2Test.map { test in
         test.looks.map { SequentialDocument.Look(look: $0.index, observations: $0.observations, statistic: finite($0.statistic),
                               threshold: finite($0.threshold), level: $0.level, rejected: $0.rejected) }
-      })
+      },
+      referenceEmptiedAt: tester.referenceEmptiedAt, emptiedGroups: tester.emptiedGroups.count)
   }
 
   /// One status line: observations, the CVaR interval, the decision.
@@ -63,11 +94,10 @@ enum SequentialRendering {
     let c = tester.configuration
     switch tester.decision {
     case .continue: return "no decision yet"
-    case .violation:
-      return tester.reason == .l2Test
-        ? "VIOLATION: the sequential L2 test rejected the null of no disparity"
-        : "VIOLATION: the CVaR lower confidence bound exceeds ε0 = \(c.tolerance)"
+    case .violation: return "VIOLATION: the CVaR lower confidence bound exceeds ε0 = \(c.tolerance)"
     case .withinTolerance: return "WITHIN TOLERANCE: the CVaR upper confidence bound is below ε0 = \(c.tolerance)"
+    case .disparityDetected:
+      return "DISPARITY DETECTED: the sequential L2 test rejected the null of no disparity (not evidence that CVaR > ε0 = \(c.tolerance))"
     case .budgetExhausted: return "BUDGET EXHAUSTED after \(tester.observations) observations without a decision"
     }
   }
@@ -91,6 +121,23 @@ enum SequentialRendering {
     }
     let tail = s.tailGroups.prefix(5).map { AuditRendering.displayKey(c.groupKeys[$0]) }.joined(separator: "; ")
     rows.append(("tail groups (upper bounds)", tail + (s.tailGroups.count > 5 ? "; … (\(s.tailGroups.count))" : "")))
+    rows += nonStationarityLines(tester)
+    return rows
+  }
+
+  /// "NOT STATIONARY" lines when a running intersection became empty.
+  static func nonStationarityLines(_ tester: SequentialTester) -> [(String, String)] {
+    var rows: [(String, String)] = []
+    if let n = tester.referenceEmptiedAt {
+      rows.append(("NOT STATIONARY", "the pooled reference's confidence sequence became empty at observation \(AuditRendering.grouped(n)): "
+        + "the rows do not arrive in exchangeable order, so the pooled reference and this decision are not valid; use --reference population"))
+    }
+    let emptied = tester.emptiedGroups
+    if let first = emptied.first {
+      let key = AuditRendering.displayKey(tester.configuration.groupKeys[first])
+      rows.append(("NOT STATIONARY", "the confidence sequences of \(emptied.count) group\(emptied.count == 1 ? "" : "s") became empty "
+        + "(first: \(key) at its observation \(tester.groups[first].emptiedAt!)): the losses within a group drift over time, so this decision is not valid"))
+    }
     return rows
   }
 

@@ -17,15 +17,20 @@ struct SimulateSequentialCommand: ParsableCommand {
       Scenarios (Bernoulli losses, uniform weights): null — every group has loss mean 0.3 \
       (no disparity; tolerance 0 unless given); boundary — known reference 0.3, the ⌊αK⌋ \
       rarest groups at 0.3 + ε0 (CVaR = ε0, the edge of the composite null); alternative — the \
-      rarest 20% of groups at 0.3 + --gap (default 0.25), the others at 0.3. Population shares are equal, or Zipf \
-      p_g ∝ 1/(g+1) with --unbalanced. Null and boundary runs go on to the horizon and count \
-      runs that EVER declare a violation (checked after every observation); alternative runs \
-      stop at the decision. Prints one JSON object.
+      rarest 20% of groups at 0.3 + --gap (default 0.25), the others at 0.3 (a violation only \
+      when trueCVaR in the output exceeds the tolerance). Population shares are equal, or Zipf \
+      p_g ∝ 1/(g+1) with --unbalanced. The reference is the population mean Σ p_g μ_g \
+      (--reference pooled: the pooled sequence, valid only with --sampler iid). Null and \
+      boundary runs go on to the horizon and count runs that EVER declare a violation \
+      (violationRate) or, with --l2-test, a detected disparity (disparityDetectedRate; either: \
+      rejectionRate), checked after every observation; alternative runs stop at the decision. \
+      Prints one JSON object.
       """,
     shouldDisplay: false
   )
 
   enum Scenario: String, ExpressibleByArgument, CaseIterable { case null, boundary, alternative }
+  enum Reference: String, ExpressibleByArgument, CaseIterable { case population, pooled }
 
   @Option var scenario: Scenario = .null
   @Option(range: .groups, help: "Groups K.") var groups: Int = 64
@@ -39,6 +44,7 @@ struct SimulateSequentialCommand: ParsableCommand {
   @Option(range: .disparity, help: "Tolerance ε0.") var tolerance: Double?
   @Option(range: .real(0, 0.7, lowerClosed: false), help: "Alternative: loss-mean gap of the rarest 20% of groups (their mean is 0.3 + gap).") var gap: Double = 0.25
   @Flag(name: .customLong("l2-test")) var l2Test = false
+  @Option(help: "Reference: population or pooled.") var reference: Reference = .population
   @Option(name: .customLong("l2-first-look"), range: .firstLook, help: "First look of the L2 test.") var l2FirstLook: Int = 256
   @Flag(name: .customLong("measure-throughput"), help: "Time SequentialTester.observe on --horizon pre-drawn observations (iid groups).")
   var measureThroughput = false
@@ -52,13 +58,13 @@ struct SimulateSequentialCommand: ParsableCommand {
     switch scenario {
     case .null:
       return .null(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0, delta: delta,
-                   l2FirstLook: look, horizon: horizon)
+                   l2FirstLook: look, horizon: horizon, pooledReference: reference == .pooled)
     case .boundary:
       return .boundaryNull(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0.1,
                            delta: delta, horizon: horizon)
     case .alternative:
       return .alternative(groups: groups, unbalanced: unbalanced, gap: gap, alpha: alpha, tolerance: tolerance ?? 0.05,
-                          delta: delta, l2FirstLook: look, horizon: horizon)
+                          delta: delta, l2FirstLook: look, horizon: horizon, pooledReference: reference == .pooled)
     }
   }
 
@@ -84,6 +90,7 @@ struct SimulateSequentialCommand: ParsableCommand {
     struct Output: Encodable {
       var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
       var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
+      var reference: String, trueCVaR: Double
       var summary: SimulationSummary
       var seconds: Double
     }
@@ -91,6 +98,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       scenario: scenario.rawValue, groups: groups, unbalanced: unbalanced, sampler: sampler.rawValue, runs: runs,
       horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
       gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
+      reference: scenario == .boundary ? "known" : reference.rawValue, trueCVaR: s.trueCVaR,
       summary: summary, seconds: seconds)))
   }
 

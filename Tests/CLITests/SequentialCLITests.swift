@@ -134,4 +134,70 @@ private let compasOptions = "--label two_year_recid --score decile_score --thres
     let again = try shell("\"$BIN\" active \(compasOptions) --sampler stratified --seed 3 --format json")
     #expect(again.stdout == r.stdout)
   }
+
+  /// Issue 15, item 3: a file sorted by group (five groups of 4,000 rows,
+  /// means 0.1, 0.3, 0.3, 0.3, 0.33 in that order; true CVaR_0.4 = 0.049 <
+  /// ε0 = 0.06). The old default (pooled reference) declared a violation; the
+  /// population reference does not. With --reference pooled the empty
+  /// running intersection is reported.
+  @Test func monitorOnAFileSortedByGroup() throws {
+    let generate = """
+      awk 'BEGIN{print "g,loss"; split("0.1 0.3 0.3 0.3 0.33", m, " "); for (g = 1; g <= 5; g++) for (i = 0; i < 4000; i++) print "g" g "," ((int((i + 1) * m[g] + 1e-9) > int(i * m[g] + 1e-9)) ? 1 : 0)}' > "${TMPDIR:-/tmp}/cvar-seq-sorted-$$.csv"
+      """
+    let options = "--group-by g --metric loss:loss --alpha 0.4 --tolerance 0.06"
+    let r = try shell("""
+      \(generate)
+      "$BIN" monitor --input "${TMPDIR:-/tmp}/cvar-seq-sorted-$$.csv" \(options) --format json
+      status=$?; rm -f "${TMPDIR:-/tmp}/cvar-seq-sorted-$$.csv"; exit $status
+      """)
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect(json["decision"] as? String != "violation")
+    #expect(json["rowsRead"] as? Int == 20_000)
+    #expect(json["referenceEmptiedAt"] is NSNull && json["emptiedGroups"] as? Int == 0)
+    let interval = try #require(json["cvarInterval"] as? [Double])
+    #expect(interval[0] <= 0.049 && 0.049 <= interval[1])
+    let pooled = try shell("""
+      \(generate)
+      "$BIN" monitor --input "${TMPDIR:-/tmp}/cvar-seq-sorted-$$.csv" \(options) --reference pooled
+      status=$?; rm -f "${TMPDIR:-/tmp}/cvar-seq-sorted-$$.csv"; exit $status
+      """)
+    #expect(pooled.status == 0, "\(pooled.stderr)")
+    #expect(pooled.stdout.contains("NOT STATIONARY") && pooled.stdout.contains("pooled reference's confidence sequence became empty"), "\(pooled.stdout)")
+  }
+
+  /// Issue 15, item 2: the L2 test's rejection is "disparity detected", not a
+  /// violation. 64 balanced groups, 13 at loss mean 0.8 and 51 at 0.3, rows
+  /// in round-robin order; α = 0.1, ε0 = 0.45, true CVaR 0.398 < ε0.
+  @Test func monitorL2RejectionIsNotAViolation() throws {
+    let r = try shell("""
+      awk 'BEGIN{print "g,loss"; for (i = 0; i < 3000; i++) for (g = 0; g < 64; g++) { m = (g >= 51) ? 0.8 : 0.3; print "g" g "," ((int((i + 1) * m + 1e-9) > int(i * m + 1e-9)) ? 1 : 0) } }' > "${TMPDIR:-/tmp}/cvar-seq-l2-$$.csv"
+      "$BIN" monitor --input "${TMPDIR:-/tmp}/cvar-seq-l2-$$.csv" --group-by g --metric loss:loss --alpha 0.1 --tolerance 0.45 --l2-test
+      status=$?; rm -f "${TMPDIR:-/tmp}/cvar-seq-l2-$$.csv"; exit $status
+      """)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("DISPARITY DETECTED: the sequential L2 test rejected the null of no disparity (not evidence that CVaR > ε0 = 0.45)"), "\(r.stdout)")
+    #expect(!r.stdout.contains("VIOLATION"))
+  }
+
+  /// Issue 15, item 3: a pooled reference is refused where arrival is not
+  /// exchangeable (a sampler that picks the group). On the issue's pool the
+  /// old code declared a violation with a 92% "label saving" although the
+  /// population CVaR is 0.0195 < ε0 = 0.05.
+  @Test func pooledReferenceIsRefusedWithAGroupChoosingSampler() throws {
+    for (command, sampler) in [("active", "stratified"), ("active", "two-stage"), ("active", "adaptive"), ("monitor", "two-stage")] {
+      let r = try shell("\"$BIN\" \(command) \(compasOptions) --reference pooled --sampler \(sampler)")
+      #expect(r.status == 2, "\(command) \(sampler)")
+      #expect(r.stderr.contains("--reference pooled needs rows in exchangeable order"), "\(r.stderr)")
+    }
+    let iid = try shell("\"$BIN\" active \(compasOptions) --reference pooled --sampler iid --format json")
+    #expect(iid.status == 0, "\(iid.stderr)")
+  }
+
+  /// Issue 15, item 8: monitor's --sampler is documented as a label only.
+  @Test func monitorSamplerIsALabel() throws {
+    let r = try shell("\"$BIN\" monitor --help")
+    let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    #expect(text.contains("For monitor it only labels how the rows were collected"), "\(r.stdout)")
+  }
 }

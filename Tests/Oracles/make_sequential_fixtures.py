@@ -18,6 +18,15 @@ Writes Tests/Fixtures/sequential.json:
   weights, from the closed form with sigma^2 = 1/4, plus a Monte-Carlo check
   (numpy, 20,000 draws under the null, Bernoulli(0.5)) that the rejection
   rate at the threshold is below the level.
+- "withoutReplacementSequences": the without-replacement empirical-Bernstein
+  confidence sequence of Waudby-Smith & Ramdas, "Confidence sequences for
+  sampling without replacement" (NeurIPS 2020, section 3): the same bets and
+  penalties as PrPl-EB, with X_i + S_{i-1}/(N-i+1) in the numerator sum and
+  weights N/(N-i+1) in the denominator, the running intersection clipped to
+  [0, 1] and to the sure bounds [S_t/N, (S_t + N - t)/N], and the known mean
+  at t = N. Pools: a random permutation of 300 Bernoulli(0.3) values and of
+  120 Beta(2, 5) values, drawn to exhaustion, at delta 0.05 and 0.001
+  (drawn after the other cases, so their values are unchanged).
 """
 from __future__ import annotations
 
@@ -48,6 +57,31 @@ def prpl_eb(x: np.ndarray, delta: float, c: float = 0.5):
     radius = (log_term + np.cumsum(v * psi)) / np.cumsum(lam)
     lower = np.maximum.accumulate(np.maximum(center - radius, 0.0))
     upper = np.minimum.accumulate(np.minimum(center + radius, 1.0))
+    return lower, upper
+
+
+def wor_eb(x: np.ndarray, delta: float, c: float = 0.5):
+    n_pop = len(x)
+    t = np.arange(1, n_pop + 1, dtype=float)
+    s = np.cumsum(x)
+    s_prev = np.concatenate([[0.0], s[:-1]])           # S_{t-1}
+    mu_hat = (0.5 + s) / (t + 1)
+    sig2 = (0.25 + np.cumsum((x - mu_hat) ** 2)) / (t + 1)
+    mu_prev = np.concatenate([[0.5], mu_hat[:-1]])
+    sig2_prev = np.concatenate([[0.25], sig2[:-1]])
+    log_term = math.log(2 / delta)
+    lam = np.minimum(np.sqrt(2 * log_term / (sig2_prev * t * np.log1p(t))), c)
+    v = 4 * (x - mu_prev) ** 2
+    psi = (-np.log1p(-lam) - lam) / 4
+    remaining = n_pop - t + 1                          # N - t + 1
+    denominator = np.cumsum(lam * n_pop / remaining)
+    center = np.cumsum(lam * (x + s_prev / remaining)) / denominator
+    radius = (log_term + np.cumsum(v * psi)) / denominator
+    lower = np.maximum.accumulate(np.maximum(center - radius, 0.0))
+    upper = np.minimum.accumulate(np.minimum(center + radius, 1.0))
+    lower = np.maximum.accumulate(np.maximum(lower, s / n_pop))
+    upper = np.minimum.accumulate(np.minimum(upper, (s + n_pop - t) / n_pop))
+    lower[-1] = upper[-1] = s[-1] / n_pop
     return lower, upper
 
 
@@ -110,6 +144,19 @@ def main():
             rejections += t > threshold
         l2.append({"counts": counts, "weights": weights, "observations": n, "level": level,
                    "threshold": threshold, "monteCarloRejectionRate": rejections / sims})
+    wor = []
+    pools = {
+        "bernoulli0.3-pool300": rng.permutation((rng.random(300) < 0.3).astype(float)),
+        "beta2,5-pool120": rng.permutation(rng.beta(2, 5, 120)),
+    }
+    for name, x in pools.items():
+        for delta in (0.05, 0.001):
+            lo, hi = wor_eb(x, delta)
+            n_pop = len(x)
+            idx = sorted({0, 1, 9, n_pop // 4, n_pop // 2, (9 * n_pop) // 10, n_pop - 2, n_pop - 1})
+            wor.append({"name": name, "delta": delta, "x": [float(v) for v in x], "populationSize": n_pop,
+                        "t": [i + 1 for i in idx], "lower": [float(lo[i]) for i in idx],
+                        "upper": [float(hi[i]) for i in idx], "mean": float(x.mean())})
     out = {
         "provenance": {
             "generator": "Tests/Oracles/make_sequential_fixtures.py",
@@ -117,11 +164,13 @@ def main():
             "calls": [
                 "prpl_eb: numpy cumsum / log1p / maximum.accumulate form of Waudby-Smith & Ramdas (2024) eqs. 13-15, c = 1/2",
                 "l2_threshold: closed form of SequentialL2Test.threshold with sigma^2 = 1/4",
+                "wor_eb: numpy cumsum form of the without-replacement EB CS of Waudby-Smith & Ramdas (2020), c = 1/2",
                 "numpy.random.default_rng(20261129)",
             ],
         },
         "confidenceSequences": sequences,
         "l2Thresholds": l2,
+        "withoutReplacementSequences": wor,
     }
     with open(OUT, "w") as f:
         json.dump(out, f, indent=1)
