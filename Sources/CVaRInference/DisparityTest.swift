@@ -7,7 +7,8 @@ import LinearAlgebra
 /// - `.permutation`: H0 "the loss is independent of the group"; p is the
 ///   permutation p-value of the statistic (`CountPermutationTest` for binary
 ///   metrics, `LossPermutationTest` for a loss column).
-/// - `.bound`: Cantelli's inequality on T_L2 (`L2Bound`).
+/// - `.bound`: Cantelli's inequality on T_L2 with the exact null mean and
+///   variance for the reference in use (`L2Bound`).
 /// - `.tolerance`: H0 "CVaR_α^w(Δ) ≤ ε0"; violation when the simultaneous
 ///   (1 − δ) lower confidence bound of the audit exceeds ε0; p is the smallest
 ///   δ at which it does.
@@ -62,7 +63,7 @@ public enum DisparityTest {
     // Calibration.
     var pValue: Double
     var permutations: Int? = nil, seed: UInt64? = nil, monteCarloError: Double? = nil
-    var lowerBound: Double? = nil, boundVariance: Double? = nil
+    var lowerBound: Double? = nil, boundVariance: Double? = nil, boundMean: Double? = nil
     var lossGroupPValues: [PermutationPValue]? = nil
     switch c.calibration {
     case .permutation:
@@ -84,8 +85,10 @@ public enum DisparityTest {
       pValue = p.value
       monteCarloError = p.monteCarloError
     case .bound:
-      let bound = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights)
+      let bound = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights,
+                          reference: boundReference(audit, configuration: c.audit))
       boundVariance = bound.variance
+      boundMean = bound.meanBound
       pValue = bound.pValue(l2.value)
     case .tolerance:
       let epsilon = c.tolerance!
@@ -127,7 +130,7 @@ public enum DisparityTest {
       configuration: c, statistic: c.statistic, value: value, pValue: pValue, calibration: c.calibration,
       permutations: permutations, seed: seed, monteCarloError: monteCarloError, delta: c.delta,
       decision: pValue <= c.delta ? .violation : .noViolation, tolerance: c.calibration == .tolerance ? c.tolerance : nil,
-      lowerConfidenceBound: lowerBound, boundVariance: boundVariance,
+      lowerConfidenceBound: lowerBound, boundVariance: boundVariance, boundMean: boundMean,
       l2Estimate: l2Estimate(l2, stats: stats, reference: audit.summary.referenceRate),
       tailGroups: tail, groups: groupTests,
       groupsWithoutVariance: l2.droppedGroups.map { groups[$0].key }, audit: audit)
@@ -139,6 +142,19 @@ public enum DisparityTest {
       return .group(g)
     }
     return .fixed(audit.summary.referenceRate)
+  }
+
+  /// The reference of an audit as `L2Bound` sees it.
+  static func boundReference(_ audit: AuditResult, configuration: AuditConfiguration) -> L2Bound.Reference {
+    switch configuration.reference {
+    case .pooled: return .pooled
+    case .value: return .known
+    case .group(let key):
+      guard let g = audit.groups.firstIndex(where: { $0.key == key }) else {
+        preconditionFailure("the audit has the reference group")
+      }
+      return .group(g)
+    }
   }
 
   /// The count-based permutation test of `statistic` on an audit's groups

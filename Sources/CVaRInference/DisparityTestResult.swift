@@ -58,8 +58,10 @@ public struct DisparityTestResult: Sendable {
   public var tolerance: Double?
   /// The simultaneous (1 − δ) lower confidence bound of CVaR (`.tolerance`).
   public var lowerConfidenceBound: Double?
-  /// V, the variance bound behind `.bound`.
+  /// V, the variance bound behind `.bound` (sup Var(T_L2) under H0).
   public var boundVariance: Double?
+  /// m, the bound on E[T_L2] under H0 behind `.bound` (0 unless the reference is a named group).
+  public var boundMean: Double? = nil
   /// Σ w̃ Δ² estimated by T_L2, with a plug-in standard error.
   public var l2Estimate: Estimate
   /// The tail of the CVaR of the observed disparities, largest first.

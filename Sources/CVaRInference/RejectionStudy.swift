@@ -143,7 +143,9 @@ public struct RejectionStudy: Sendable {
       case .bound:
         let stats = audit.groups.map(\.statistics)
         let l2 = DisparityStatistics.l2(stats, weights: audit.groups.map(\.weight), reference: audit.summary.referenceRate)
-        result[i] = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights).pValue(l2.value) <= delta
+        let bound = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights,
+                            reference: DisparityTest.boundReference(audit, configuration: auditConfiguration))
+        result[i] = bound.pValue(l2.value) <= delta
       case .tolerance:
         result[i] = audit.summary.cvarInterval.lower > tolerance
       }

@@ -38,6 +38,7 @@ struct TestDocument: Encodable {
   var tolerance: Double?
   var lowerConfidenceBound: Double?
   var boundVariance: Double?
+  var boundMean: Double?
   var alpha: Double
   var weights: String
   var disparity: String
@@ -78,6 +79,7 @@ enum TestRendering {
       calibration: r.calibration.rawValue, permutations: r.permutations, seed: r.seed,
       monteCarloError: r.monteCarloError, delta: r.delta, decision: r.decision.rawValue, tolerance: r.tolerance,
       lowerConfidenceBound: r.lowerConfidenceBound.flatMap(finite), boundVariance: r.boundVariance.flatMap(finite),
+      boundMean: r.boundMean.flatMap(finite),
       alpha: c.alpha, weights: c.weighting.description, disparity: c.disparity.rawValue,
       reference: c.reference.description, referenceRate: finite(r.audit.summary.referenceRate), groupBy: attributes,
       l2Estimate: TestDocument.L2(value: finite(r.l2Estimate.value), standardError: finite(r.l2Estimate.standardError)),
@@ -116,7 +118,9 @@ enum TestRendering {
       let method = r.configuration.audit.metric.isBinary
         ? "per-group counts, multivariate hypergeometric" : "loss column shuffled"
       return "permutation, B = \(AuditRendering.grouped(r.permutations!)), seed \(r.seed!) (\(method))"
-    case .bound: return "bound (Cantelli: p = V/(V + T²), V = Σ w̃²/(8 n(n − 1)) = \(String(format: "%.3e", r.boundVariance!)))"
+    case .bound:
+      return "bound (Cantelli: p = V/(V + (T − m)²), V = sup Var(T) = \(String(format: "%.3e", r.boundVariance!)), "
+        + "m = sup E[T] = \(String(format: "%.3e", r.boundMean!)))"
     case .tolerance: return "tolerance (H0: CVaR ≤ ε0 = \(r.tolerance!); simultaneous lower bound)"
     }
   }
