@@ -10,8 +10,8 @@ import LinearAlgebra
 /// - `.bound`: Cantelli's inequality on T_L2 with the exact null mean and
 ///   variance for the reference in use (`L2Bound`).
 /// - `.tolerance`: H0 "CVaR_α^w(Δ) ≤ ε0"; violation when the simultaneous
-///   (1 − δ) lower confidence bound of the audit exceeds ε0; p is the smallest
-///   δ at which it does.
+///   (1 − δ) lower confidence bound of CVaR from one-sided bounds
+///   (`ToleranceBound`) exceeds ε0; p is the smallest δ at which it does.
 /// The decision is `violation` when p ≤ δ.
 public enum DisparityTest {
   /// Checks a configuration before any work (user input, so it throws).
@@ -91,9 +91,9 @@ public enum DisparityTest {
       boundMean = bound.meanBound
       pValue = bound.pValue(l2.value)
     case .tolerance:
-      let epsilon = c.tolerance!
-      lowerBound = audit.summary.cvarInterval.lower
-      pValue = try toleranceLevel(table, configuration: auditConfiguration, tolerance: epsilon)
+      let bound = ToleranceBound(audit: audit)
+      lowerBound = bound.lowerBound(delta: c.delta)
+      pValue = bound.pValue(tolerance: c.tolerance!)
     }
 
     // Per-group tests.
@@ -200,24 +200,5 @@ public enum DisparityTest {
       variance += l2.effectiveWeights[g] * l2.effectiveWeights[g] * v
     }
     return Estimate(value: l2.value, standardError: variance.squareRoot())
-  }
-
-  /// The smallest δ' at which the simultaneous lower bound of CVaR exceeds ε0
-  /// (1 when it never does; floored at 1e-15): bisection on log δ' (the bound grows with δ').
-  static func toleranceLevel(_ table: GroupTable, configuration: AuditConfiguration, tolerance: Double) throws -> Double {
-    func exceeds(_ delta: Double) throws -> Bool {
-      var c = configuration
-      c.confidenceLevel = 1 - delta
-      return try DisparityAudit.run(table, configuration: c).summary.cvarInterval.lower > tolerance
-    }
-    let top = 1 - 1e-12
-    guard try exceeds(top) else { return 1 }
-    var low = Double.log(1e-15), high = Double.log(top)  // log δ' (1 − 1e-15 is the highest level in double)
-    if try exceeds(Double.exp(low)) { return Double.exp(low) }
-    for _ in 0..<32 {  // log δ' to ~1e-8 relative
-      let mid = (low + high) / 2
-      if try exceeds(Double.exp(mid)) { high = mid } else { low = mid }
-    }
-    return Double.exp(high)
   }
 }

@@ -56,7 +56,9 @@ public struct DisparityTestResult: Sendable {
   public var decision: TestDecision
   /// ε0 for `.tolerance`.
   public var tolerance: Double?
-  /// The simultaneous (1 − δ) lower confidence bound of CVaR (`.tolerance`).
+  /// The simultaneous (1 − δ) lower confidence bound of CVaR from one-sided
+  /// bounds (`.tolerance`, `ToleranceBound`); not the lower end of the audit's
+  /// two-sided interval.
   public var lowerConfidenceBound: Double?
   /// V, the variance bound behind `.bound` (sup Var(T_L2) under H0).
   public var boundVariance: Double?

@@ -15,8 +15,8 @@ import Distributions
 ///   statistics share one set of permutations (`CountPermutationTest.pValues`),
 ///   so each p-value is the one `DisparityTest.run` gives with that seed;
 /// - bound (l2): Cantelli's p = V/(V + T²) ≤ δ, as `DisparityTest.run`;
-/// - tolerance (cvar): the simultaneous (1 − δ) lower confidence bound of
-///   CVaR exceeds ε0, which is what p ≤ δ means for this calibration (the
+/// - tolerance (cvar): the simultaneous (1 − δ) one-sided lower confidence
+///   bound of CVaR (`ToleranceBound`) exceeds ε0, which is what p ≤ δ means for this calibration (the
 ///   bisection for the exact p is not needed for the decision).
 ///
 /// Replicates run concurrently; each one's numbers depend on (seed, r) only,
@@ -147,7 +147,7 @@ public struct RejectionStudy: Sendable {
                             reference: DisparityTest.boundReference(audit, configuration: auditConfiguration))
         result[i] = bound.pValue(l2.value) <= delta
       case .tolerance:
-        result[i] = audit.summary.cvarInterval.lower > tolerance
+        result[i] = ToleranceBound(audit: audit).lowerBound(delta: delta) > tolerance
       }
     }
     if !permuted.isEmpty {
