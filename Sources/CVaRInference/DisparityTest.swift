@@ -96,29 +96,50 @@ public enum DisparityTest {
       pValue = bound.pValue(tolerance: c.tolerance!)
     }
 
-    // Per-group tests.
-    let groupP: [Double]
-    if metric.isBinary {
+    // Per-group tests, against the chosen reference (`GroupTestMethod`).
+    let groupMethod = GroupTestMethod.forReference(c.audit.reference, binary: metric.isBinary, haveRows: lossRows != nil)
+    let oneSided = c.audit.disparity == .oneSided
+    var groupP: [Double]
+    switch groupMethod {
+    case .hypergeometricVersusRest:
       let total = stats.reduce(0) { $0 + $1.count }
       let losses = stats.reduce(0) { $0 + Int($1.sum.rounded()) }
       groupP = stats.map { s in
         let x = Int(s.sum.rounded())
-        return c.audit.disparity == .oneSided
+        return oneSided
           ? Hypergeometric.upperTail(x, population: total, successes: losses, draws: s.count)
           : Hypergeometric.twoSidedPValue(x, population: total, successes: losses, draws: s.count)
       }
-    } else if let lossGroupPValues {
-      groupP = lossGroupPValues.map(\.value)
-    } else if let lossRows {
-      let test = LossPermutationTest(statistic: c.statistic, rows: remap(lossRows, table: table, groups: groups),
-                                     groupCount: k, weights: weights, reference: reference,
-                                     disparity: c.audit.disparity, alpha: c.audit.alpha)
-      groupP = test.pValues(permutations: c.permutations, seed: c.seed).1.map(\.value)
-    } else {
+    case .binomialVersusValue(let v):
+      groupP = stats.map { s in
+        let x = Int(s.sum.rounded())
+        let law = Binomial(count: s.count, probability: v)
+        return oneSided ? law.upperTail(x) : law.twoSidedPValue(x)
+      }
+    case .fisherVersusGroup:
+      guard case .group(let r) = reference else { preconditionFailure("a reference group") }
+      let nr = stats[r].count, xr = Int(stats[r].sum.rounded())
+      groupP = stats.indices.map { g in
+        if g == r { return .nan }
+        let n = stats[g].count, x = Int(stats[g].sum.rounded())
+        return oneSided
+          ? Hypergeometric.upperTail(x, population: n + nr, successes: x + xr, draws: n)
+          : Hypergeometric.twoSidedPValue(x, population: n + nr, successes: x + xr, draws: n)
+      }
+    case .permutationVersusRest, .permutationVersusGroup:
+      if let lossGroupPValues {
+        groupP = lossGroupPValues.map(\.value)
+      } else {
+        let test = LossPermutationTest(statistic: c.statistic, rows: remap(lossRows!, table: table, groups: groups),
+                                       groupCount: k, weights: weights, reference: reference,
+                                       disparity: c.audit.disparity, alpha: c.audit.alpha)
+        groupP = test.pValues(permutations: c.permutations, seed: c.seed).1.map(\.value)
+      }
+      if case .group(let r) = reference { groupP[r] = .nan }
+    case .none:
       groupP = [Double](repeating: .nan, count: k)
     }
-    let holm = MultipleTesting.holm(groupP)
-    let bh = MultipleTesting.benjaminiHochberg(groupP)
+    let (holm, bh) = adjusted(groupP)
     let groupTests = (0..<k).map { g in
       GroupTest(key: groups[g].key, statistics: stats[g], disparity: groups[g].disparity,
                 pValue: groupP[g], holm: holm[g], benjaminiHochberg: bh[g])
@@ -132,8 +153,20 @@ public enum DisparityTest {
       decision: pValue <= c.delta ? .violation : .noViolation, tolerance: c.calibration == .tolerance ? c.tolerance : nil,
       lowerConfidenceBound: lowerBound, boundVariance: boundVariance, boundMean: boundMean,
       l2Estimate: l2Estimate(l2, stats: stats, reference: audit.summary.referenceRate),
-      tailGroups: tail, groups: groupTests,
+      tailGroups: tail, groups: groupTests, groupTest: groupMethod,
       groupsWithoutVariance: l2.droppedGroups.map { groups[$0].key }, audit: audit)
+  }
+
+  /// Holm and Benjamini–Hochberg over the groups with a p-value (NaN: not tested, left out of the family).
+  static func adjusted(_ p: [Double]) -> (holm: [Double], benjaminiHochberg: [Double]) {
+    let tested = p.indices.filter { !p[$0].isNaN }
+    var holm = [Double](repeating: .nan, count: p.count), bh = holm
+    let values = tested.map { p[$0] }
+    for (i, (h, b)) in zip(tested, zip(MultipleTesting.holm(values), MultipleTesting.benjaminiHochberg(values))) {
+      holm[i] = h
+      bh[i] = b
+    }
+    return (holm, bh)
   }
 
   /// The reference rate of an audit as a function of permuted data.
