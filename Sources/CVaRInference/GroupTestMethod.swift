@@ -50,12 +50,10 @@ public enum GroupTestMethod: Hashable, Sendable {
   /// The test, in words.
   public var method: String {
     switch self {
-    case .hypergeometricVersusRest: "exact hypergeometric (Fisher's exact test, group vs rest)"
+    case .hypergeometricVersusRest: "exact hypergeometric"
     case .binomialVersusValue: "exact binomial"
-    case .fisherVersusGroup(let key): "exact hypergeometric (Fisher's exact test, group vs \(key.joined(separator: ",")))"
-    case .permutationVersusRest: "permutation (loss shuffled over all rows)"
-    case .permutationVersusGroup(let key):
-      "permutation (loss shuffled over all rows; disparity against group \(key.joined(separator: ",")) recomputed)"
+    case .fisherVersusGroup: "Fisher's exact"
+    case .permutationVersusRest, .permutationVersusGroup: "permutation"
     case .none: "none"
     }
   }
