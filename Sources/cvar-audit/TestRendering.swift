@@ -163,7 +163,7 @@ enum TestRendering {
         ("p-value", pValueText(r.pValue) + (r.monteCarloError.map { String(format: "  (Monte-Carlo s.e. %.4f)", $0) } ?? "")),
       ]
       if let lower = r.lowerConfidenceBound {
-        rows.append(("CVaR lower bound", "\(AuditRendering.signed(lower)) at \(AuditRendering.fixed(100 * (1 - r.delta), 1))%"))
+        rows.append(("CVaR lower bound", "\(AuditRendering.signed(lower)) (one-sided, simultaneous) at \(AuditRendering.fixed(100 * (1 - r.delta), 1))%"))
       }
       rows.append(("decision at δ = \(r.delta)", r.decision.rawValue))
       rows.append(("Σ w̃ Δ² (l2 estimate)", String(format: "%.3e ± %.3e (s.e.)", r.l2Estimate.value, r.l2Estimate.standardError)))
