@@ -7,10 +7,11 @@ import LinearAlgebra
 /// - `.permutation`: H0 "the loss is independent of the group"; p is the
 ///   permutation p-value of the statistic (`CountPermutationTest` for binary
 ///   metrics, `LossPermutationTest` for a loss column).
-/// - `.bound`: Cantelli's inequality on T_L2 (`L2Bound`).
+/// - `.bound`: Cantelli's inequality on T_L2 with the exact null mean and
+///   variance for the reference in use (`L2Bound`).
 /// - `.tolerance`: H0 "CVaR_α^w(Δ) ≤ ε0"; violation when the simultaneous
-///   (1 − δ) lower confidence bound of the audit exceeds ε0; p is the smallest
-///   δ at which it does.
+///   (1 − δ) lower confidence bound of CVaR from one-sided bounds
+///   (`ToleranceBound`) exceeds ε0; p is the smallest δ at which it does.
 /// The decision is `violation` when p ≤ δ.
 public enum DisparityTest {
   /// Checks a configuration before any work (user input, so it throws).
@@ -62,7 +63,7 @@ public enum DisparityTest {
     // Calibration.
     var pValue: Double
     var permutations: Int? = nil, seed: UInt64? = nil, monteCarloError: Double? = nil
-    var lowerBound: Double? = nil, boundVariance: Double? = nil
+    var lowerBound: Double? = nil, boundVariance: Double? = nil, boundMean: Double? = nil
     var lossGroupPValues: [PermutationPValue]? = nil
     switch c.calibration {
     case .permutation:
@@ -84,38 +85,61 @@ public enum DisparityTest {
       pValue = p.value
       monteCarloError = p.monteCarloError
     case .bound:
-      let bound = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights)
+      let bound = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights,
+                          reference: boundReference(audit, configuration: c.audit))
       boundVariance = bound.variance
+      boundMean = bound.meanBound
       pValue = bound.pValue(l2.value)
     case .tolerance:
-      let epsilon = c.tolerance!
-      lowerBound = audit.summary.cvarInterval.lower
-      pValue = try toleranceLevel(table, configuration: auditConfiguration, tolerance: epsilon)
+      let bound = ToleranceBound(audit: audit)
+      lowerBound = bound.lowerBound(delta: c.delta)
+      pValue = bound.pValue(tolerance: c.tolerance!)
     }
 
-    // Per-group tests.
-    let groupP: [Double]
-    if metric.isBinary {
+    // Per-group tests, against the chosen reference (`GroupTestMethod`).
+    let groupMethod = GroupTestMethod.forReference(c.audit.reference, binary: metric.isBinary, haveRows: lossRows != nil)
+    let oneSided = c.audit.disparity == .oneSided
+    var groupP: [Double]
+    switch groupMethod {
+    case .hypergeometricVersusRest:
       let total = stats.reduce(0) { $0 + $1.count }
       let losses = stats.reduce(0) { $0 + Int($1.sum.rounded()) }
       groupP = stats.map { s in
         let x = Int(s.sum.rounded())
-        return c.audit.disparity == .oneSided
+        return oneSided
           ? Hypergeometric.upperTail(x, population: total, successes: losses, draws: s.count)
           : Hypergeometric.twoSidedPValue(x, population: total, successes: losses, draws: s.count)
       }
-    } else if let lossGroupPValues {
-      groupP = lossGroupPValues.map(\.value)
-    } else if let lossRows {
-      let test = LossPermutationTest(statistic: c.statistic, rows: remap(lossRows, table: table, groups: groups),
-                                     groupCount: k, weights: weights, reference: reference,
-                                     disparity: c.audit.disparity, alpha: c.audit.alpha)
-      groupP = test.pValues(permutations: c.permutations, seed: c.seed).1.map(\.value)
-    } else {
+    case .binomialVersusValue(let v):
+      groupP = stats.map { s in
+        let x = Int(s.sum.rounded())
+        let law = Binomial(count: s.count, probability: v)
+        return oneSided ? law.upperTail(x) : law.twoSidedPValue(x)
+      }
+    case .fisherVersusGroup:
+      guard case .group(let r) = reference else { preconditionFailure("a reference group") }
+      let nr = stats[r].count, xr = Int(stats[r].sum.rounded())
+      groupP = stats.indices.map { g in
+        if g == r { return .nan }
+        let n = stats[g].count, x = Int(stats[g].sum.rounded())
+        return oneSided
+          ? Hypergeometric.upperTail(x, population: n + nr, successes: x + xr, draws: n)
+          : Hypergeometric.twoSidedPValue(x, population: n + nr, successes: x + xr, draws: n)
+      }
+    case .permutationVersusRest, .permutationVersusGroup:
+      if let lossGroupPValues {
+        groupP = lossGroupPValues.map(\.value)
+      } else {
+        let test = LossPermutationTest(statistic: c.statistic, rows: remap(lossRows!, table: table, groups: groups),
+                                       groupCount: k, weights: weights, reference: reference,
+                                       disparity: c.audit.disparity, alpha: c.audit.alpha)
+        groupP = test.pValues(permutations: c.permutations, seed: c.seed).1.map(\.value)
+      }
+      if case .group(let r) = reference { groupP[r] = .nan }
+    case .none:
       groupP = [Double](repeating: .nan, count: k)
     }
-    let holm = MultipleTesting.holm(groupP)
-    let bh = MultipleTesting.benjaminiHochberg(groupP)
+    let (holm, bh) = adjusted(groupP)
     let groupTests = (0..<k).map { g in
       GroupTest(key: groups[g].key, statistics: stats[g], disparity: groups[g].disparity,
                 pValue: groupP[g], holm: holm[g], benjaminiHochberg: bh[g])
@@ -127,10 +151,22 @@ public enum DisparityTest {
       configuration: c, statistic: c.statistic, value: value, pValue: pValue, calibration: c.calibration,
       permutations: permutations, seed: seed, monteCarloError: monteCarloError, delta: c.delta,
       decision: pValue <= c.delta ? .violation : .noViolation, tolerance: c.calibration == .tolerance ? c.tolerance : nil,
-      lowerConfidenceBound: lowerBound, boundVariance: boundVariance,
+      lowerConfidenceBound: lowerBound, boundVariance: boundVariance, boundMean: boundMean,
       l2Estimate: l2Estimate(l2, stats: stats, reference: audit.summary.referenceRate),
-      tailGroups: tail, groups: groupTests,
+      tailGroups: tail, groups: groupTests, groupTest: groupMethod,
       groupsWithoutVariance: l2.droppedGroups.map { groups[$0].key }, audit: audit)
+  }
+
+  /// Holm and Benjamini–Hochberg over the groups with a p-value (NaN: not tested, left out of the family).
+  static func adjusted(_ p: [Double]) -> (holm: [Double], benjaminiHochberg: [Double]) {
+    let tested = p.indices.filter { !p[$0].isNaN }
+    var holm = [Double](repeating: .nan, count: p.count), bh = holm
+    let values = tested.map { p[$0] }
+    for (i, (h, b)) in zip(tested, zip(MultipleTesting.holm(values), MultipleTesting.benjaminiHochberg(values))) {
+      holm[i] = h
+      bh[i] = b
+    }
+    return (holm, bh)
   }
 
   /// The reference rate of an audit as a function of permuted data.
@@ -139,6 +175,19 @@ public enum DisparityTest {
       return .group(g)
     }
     return .fixed(audit.summary.referenceRate)
+  }
+
+  /// The reference of an audit as `L2Bound` sees it.
+  static func boundReference(_ audit: AuditResult, configuration: AuditConfiguration) -> L2Bound.Reference {
+    switch configuration.reference {
+    case .pooled: return .pooled
+    case .value: return .known
+    case .group(let key):
+      guard let g = audit.groups.firstIndex(where: { $0.key == key }) else {
+        preconditionFailure("the audit has the reference group")
+      }
+      return .group(g)
+    }
   }
 
   /// The count-based permutation test of `statistic` on an audit's groups
@@ -184,24 +233,5 @@ public enum DisparityTest {
       variance += l2.effectiveWeights[g] * l2.effectiveWeights[g] * v
     }
     return Estimate(value: l2.value, standardError: variance.squareRoot())
-  }
-
-  /// The smallest δ' at which the simultaneous lower bound of CVaR exceeds ε0
-  /// (1 when it never does; floored at 1e-15): bisection on log δ' (the bound grows with δ').
-  static func toleranceLevel(_ table: GroupTable, configuration: AuditConfiguration, tolerance: Double) throws -> Double {
-    func exceeds(_ delta: Double) throws -> Bool {
-      var c = configuration
-      c.confidenceLevel = 1 - delta
-      return try DisparityAudit.run(table, configuration: c).summary.cvarInterval.lower > tolerance
-    }
-    let top = 1 - 1e-12
-    guard try exceeds(top) else { return 1 }
-    var low = Double.log(1e-15), high = Double.log(top)  // log δ' (1 − 1e-15 is the highest level in double)
-    if try exceeds(Double.exp(low)) { return Double.exp(low) }
-    for _ in 0..<32 {  // log δ' to ~1e-8 relative
-      let mid = (low + high) / 2
-      if try exceeds(Double.exp(mid)) { high = mid } else { low = mid }
-    }
-    return Double.exp(high)
   }
 }

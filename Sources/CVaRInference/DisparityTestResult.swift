@@ -21,14 +21,13 @@ public struct TailGroup: Hashable, Sendable {
 }
 
 /// One group's own test: is its loss higher (one-sided) or different
-/// (two-sided) than the rest's?
+/// (two-sided) than the reference's? (`GroupTestMethod` says against what.)
 public struct GroupTest: Hashable, Sendable {
   public var key: [String]
   public var statistics: SufficientStatistics
   public var disparity: Double
-  /// Binary losses: exact hypergeometric p-value of the group's loss count
-  /// against the rest (upper tail for a one-sided disparity, Fisher's
-  /// two-sided otherwise). A loss column: per-group permutation p-value.
+  /// The p-value of the test `DisparityTestResult.groupTest` names (NaN for
+  /// the reference group itself, which is not tested).
   public var pValue: Double
   /// Holm-adjusted (family-wise error rate).
   public var holm: Double
@@ -56,16 +55,22 @@ public struct DisparityTestResult: Sendable {
   public var decision: TestDecision
   /// ε0 for `.tolerance`.
   public var tolerance: Double?
-  /// The simultaneous (1 − δ) lower confidence bound of CVaR (`.tolerance`).
+  /// The simultaneous (1 − δ) lower confidence bound of CVaR from one-sided
+  /// bounds (`.tolerance`, `ToleranceBound`); not the lower end of the audit's
+  /// two-sided interval.
   public var lowerConfidenceBound: Double?
-  /// V, the variance bound behind `.bound`.
+  /// V, the variance bound behind `.bound` (sup Var(T_L2) under H0).
   public var boundVariance: Double?
+  /// m, the bound on E[T_L2] under H0 behind `.bound` (0 unless the reference is a named group).
+  public var boundMean: Double? = nil
   /// Σ w̃ Δ² estimated by T_L2, with a plug-in standard error.
   public var l2Estimate: Estimate
   /// The tail of the CVaR of the observed disparities, largest first.
   public var tailGroups: [TailGroup]
   /// Every group's own test, by disparity from largest.
   public var groups: [GroupTest]
+  /// What the groups' own tests test (it follows the reference).
+  public var groupTest: GroupTestMethod = .none
   /// Groups with n_g = 1: they take part in the permutation but have no U_g
   /// (weight 0 in T_L2).
   public var groupsWithoutVariance: [[String]]

@@ -15,8 +15,8 @@ import Distributions
 ///   statistics share one set of permutations (`CountPermutationTest.pValues`),
 ///   so each p-value is the one `DisparityTest.run` gives with that seed;
 /// - bound (l2): Cantelli's p = V/(V + T²) ≤ δ, as `DisparityTest.run`;
-/// - tolerance (cvar): the simultaneous (1 − δ) lower confidence bound of
-///   CVaR exceeds ε0, which is what p ≤ δ means for this calibration (the
+/// - tolerance (cvar): the simultaneous (1 − δ) one-sided lower confidence
+///   bound of CVaR (`ToleranceBound`) exceeds ε0, which is what p ≤ δ means for this calibration (the
 ///   bisection for the exact p is not needed for the decision).
 ///
 /// Replicates run concurrently; each one's numbers depend on (seed, r) only,
@@ -143,9 +143,11 @@ public struct RejectionStudy: Sendable {
       case .bound:
         let stats = audit.groups.map(\.statistics)
         let l2 = DisparityStatistics.l2(stats, weights: audit.groups.map(\.weight), reference: audit.summary.referenceRate)
-        result[i] = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights).pValue(l2.value) <= delta
+        let bound = L2Bound(sizes: stats.map(\.count), weights: l2.effectiveWeights,
+                            reference: DisparityTest.boundReference(audit, configuration: auditConfiguration))
+        result[i] = bound.pValue(l2.value) <= delta
       case .tolerance:
-        result[i] = audit.summary.cvarInterval.lower > tolerance
+        result[i] = ToleranceBound(audit: audit).lowerBound(delta: delta) > tolerance
       }
     }
     if !permuted.isEmpty {

@@ -28,7 +28,11 @@ public struct Binomial: Sendable, Hashable {
     self.probability = probability
   }
 
-  /// log P(X = k), by log-gamma; −∞ outside 0…n.
+  /// log P(X = k), −∞ outside 0…n, with
+  ///
+  ///     log C(n, k) = −log(n + 1) − log B(k + 1, n − k + 1)
+  ///
+  /// (`IncompleteBeta.logBeta`, which keeps its digits at large n).
   ///
   /// - Complexity: O(1).
   public func logProbability(_ k: Int) -> Double {
@@ -36,7 +40,7 @@ public struct Binomial: Sendable, Hashable {
     let p = probability, n = count
     if p == 0 { return k == 0 ? 0 : -.infinity }
     if p == 1 { return k == n ? 0 : -.infinity }
-    let logChoose = Double.logGamma(Double(n + 1)) - Double.logGamma(Double(k + 1)) - Double.logGamma(Double(n - k + 1))
+    let logChoose = -Double.log(Double(n) + 1) - IncompleteBeta.logBeta(Double(k + 1), Double(n - k + 1))
     return logChoose + Double(k) * Double.log(p) + Double(n - k) * Double.log(onePlus: -p)
   }
 

@@ -2,12 +2,6 @@ import RealModule
 
 /// The regularized incomplete beta function and its inverse.
 public enum IncompleteBeta {
-  /// log B(a, b) = log Γ(a) + log Γ(b) − log Γ(a + b).
-  @inlinable
-  public static func logBeta(_ a: Double, _ b: Double) -> Double {
-    Double.logGamma(a) + Double.logGamma(b) - Double.logGamma(a + b)
-  }
-
   /// The regularized incomplete beta function
   ///
   ///     I_x(a, b) = (1 / B(a, b)) ∫₀ˣ t^(a−1) (1 − t)^(b−1) dt,   a, b > 0, x ∈ [0, 1].

@@ -34,6 +34,8 @@ struct SimulateDocument: Encodable {
     var powerStandardError: Double?
     var typeIError: Double?
     var typeIErrorStandardError: Double?
+    /// What the type I error is of: the calibration of the study, not `cvar-audit test`'s permutation test.
+    var typeIErrorCalibration: String
     var curve: [Point]
   }
   struct Slope: Encodable {
@@ -54,6 +56,16 @@ struct SimulateDocument: Encodable {
 
 enum SimulateRendering {
   typealias Slopes = [(DisparityTest, Sampler, Alternative, LogLogFit?)]
+
+  /// What a cell's type I error measures.
+  static func typeIErrorCalibration(_ calibration: Calibration) -> String {
+    switch calibration {
+    case .monteCarlo:
+      "oracle: critical value from null replicates at the known base rate and design, "
+        + "not the permutation calibration cvar-audit test runs"
+    case .bound: "closed-form bound of the study (no resampling)"
+    }
+  }
 
   static func render(_ results: [StudyCellResult], settings: SimulationSettings, seconds: Double,
                      format: OutputFormat, slopes: Slopes?) throws -> String {
@@ -78,6 +90,7 @@ enum SimulateRendering {
           samples: r.result.samples, bracketLow: r.result.bracketLow, boundOverSimulated: r.boundRatio,
           powerAtSamples: at?.power, powerStandardError: at?.powerStandardError, typeIError: at?.typeIError,
           typeIErrorStandardError: at?.typeIErrorStandardError,
+          typeIErrorCalibration: typeIErrorCalibration(c.calibration),
           curve: r.result.points.map { p in
             .init(samples: p.samples, rowsCollected: p.rowsCollected, criticalValue: finite(p.criticalValue), power: p.power,
                   powerStandardError: p.powerStandardError, typeIError: p.typeIError, typeIErrorStandardError: p.typeIErrorStandardError)
@@ -110,7 +123,7 @@ enum SimulateRendering {
 
   static func table(_ results: [StudyCellResult], settings: SimulationSettings, seconds: Double, slopes: Slopes?) -> String {
     let header = ["K", "profile", "alternative", "α", "ε", "base", "test", "calibration", "sampler",
-                  "bound", "n*", "bound/n*", "power±se", "type I±se"]
+                  "bound", "n*", "bound/n*", "power±se", "oracle type I±se"]
     var rows: [[String]] = [header]
     for r in results {
       let c = r.cell, at = r.result.atSamples
@@ -135,7 +148,7 @@ enum SimulateRendering {
       }
     }
     out.append("")
-    out.append("n*: smallest n on the bracketing search path with power ≥ target; type I error measured at n* on \(settings.replicates) fresh null replicates. \(settings.replicates) replicates per power estimate, \(settings.calibrationReplicates) null replicates per Monte-Carlo critical value, seed \(settings.seed); \(AuditRendering.fixed(seconds, 1)) s.")
+    out.append("n*: smallest n on the bracketing search path with power ≥ target; oracle type I: the rejection rate at n* on \(settings.replicates) fresh null replicates with the cell's calibration (monte-carlo: a critical value from null replicates at the known base rate, which a user does not have; not the permutation test of cvar-audit test). \(settings.replicates) replicates per power estimate, \(settings.calibrationReplicates) null replicates per Monte-Carlo critical value, seed \(settings.seed); \(AuditRendering.fixed(seconds, 1)) s.")
     return out.joined(separator: "\n") + "\n"
   }
 }

@@ -24,6 +24,12 @@ struct TestDocument: Encodable {
     var value: Double?
     var standardError: Double?
   }
+  /// What the per-group p-values test.
+  struct GroupTestDescription: Encodable {
+    var null: String
+    var method: String
+    var alternative: String
+  }
   var schemaVersion = 1
   var metric: String
   var statistic: String
@@ -38,6 +44,7 @@ struct TestDocument: Encodable {
   var tolerance: Double?
   var lowerConfidenceBound: Double?
   var boundVariance: Double?
+  var boundMean: Double?
   var alpha: Double
   var weights: String
   var disparity: String
@@ -46,6 +53,7 @@ struct TestDocument: Encodable {
   var groupBy: [String]
   var l2Estimate: L2
   var tailGroups: [Tail]
+  var groupTest: GroupTestDescription
   var groups: [Group]
   var groupsWithoutVariance: [[String: String]]
   var groupsWithoutRate: [[String: String]]
@@ -78,6 +86,7 @@ enum TestRendering {
       calibration: r.calibration.rawValue, permutations: r.permutations, seed: r.seed,
       monteCarloError: r.monteCarloError, delta: r.delta, decision: r.decision.rawValue, tolerance: r.tolerance,
       lowerConfidenceBound: r.lowerConfidenceBound.flatMap(finite), boundVariance: r.boundVariance.flatMap(finite),
+      boundMean: r.boundMean.flatMap(finite),
       alpha: c.alpha, weights: c.weighting.description, disparity: c.disparity.rawValue,
       reference: c.reference.description, referenceRate: finite(r.audit.summary.referenceRate), groupBy: attributes,
       l2Estimate: TestDocument.L2(value: finite(r.l2Estimate.value), standardError: finite(r.l2Estimate.standardError)),
@@ -85,6 +94,9 @@ enum TestRendering {
         TestDocument.Tail(key: key($0.key), disparity: finite($0.disparity), tailWeight: $0.tailWeight,
                           contribution: finite($0.contribution))
       },
+      groupTest: TestDocument.GroupTestDescription(
+        null: r.groupTest.null, method: r.groupTest.method,
+        alternative: c.disparity == .oneSided ? "greater" : "two-sided"),
       groups: r.groups.map {
         TestDocument.Group(key: key($0.key), n: $0.statistics.count, rate: finite($0.statistics.mean),
                            disparity: finite($0.disparity), pValue: finite($0.pValue), holm: finite($0.holm),
@@ -116,9 +128,19 @@ enum TestRendering {
       let method = r.configuration.audit.metric.isBinary
         ? "per-group counts, multivariate hypergeometric" : "loss column shuffled"
       return "permutation, B = \(AuditRendering.grouped(r.permutations!)), seed \(r.seed!) (\(method))"
-    case .bound: return "bound (Cantelli: p = V/(V + T²), V = Σ w̃²/(8 n(n − 1)) = \(String(format: "%.3e", r.boundVariance!)))"
+    case .bound:
+      return "bound (Cantelli: p = V/(V + (T − m)²), V = sup Var(T) = \(String(format: "%.3e", r.boundVariance!)), "
+        + "m = sup E[T] = \(String(format: "%.3e", r.boundMean!)))"
     case .tolerance: return "tolerance (H0: CVaR ≤ ε0 = \(r.tolerance!); simultaneous lower bound)"
     }
+  }
+
+  /// "one-sided exact binomial p-values (H0: rate_g = 0.9)" and the like.
+  static func groupTestText(_ r: DisparityTestResult) -> String {
+    let side = r.configuration.audit.disparity == .oneSided ? "one-sided" : "two-sided"
+    var text = "\(side) \(r.groupTest.method) p-values (H0: \(r.groupTest.null)"
+    if case .group(let key) = r.configuration.audit.reference { text += "; \(key.joined(separator: ",")) itself not tested" }
+    return text + ")"
   }
 
   static func table(_ results: [DisparityTestResult], joint: JointTestSummary?, inputName: String) -> String {
@@ -141,7 +163,7 @@ enum TestRendering {
         ("p-value", pValueText(r.pValue) + (r.monteCarloError.map { String(format: "  (Monte-Carlo s.e. %.4f)", $0) } ?? "")),
       ]
       if let lower = r.lowerConfidenceBound {
-        rows.append(("CVaR lower bound", "\(AuditRendering.signed(lower)) at \(AuditRendering.fixed(100 * (1 - r.delta), 1))%"))
+        rows.append(("CVaR lower bound", "\(AuditRendering.signed(lower)) (one-sided, simultaneous) at \(AuditRendering.fixed(100 * (1 - r.delta), 1))%"))
       }
       rows.append(("decision at δ = \(r.delta)", r.decision.rawValue))
       rows.append(("Σ w̃ Δ² (l2 estimate)", String(format: "%.3e ± %.3e (s.e.)", r.l2Estimate.value, r.l2Estimate.standardError)))
@@ -159,9 +181,7 @@ enum TestRendering {
       }
       out += grid(tailHeaders, tailRows, right: [1, 2, 3])
 
-      let side = c.disparity == .oneSided ? "one-sided" : "two-sided"
-      let kind = c.metric.isBinary ? "exact hypergeometric" : "permutation"
-      out += "\ngroups by disparity: \(side) \(kind) p-values, Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
+      out += "\ngroups by disparity: \(groupTestText(r)), Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
       let shown = r.groups.prefix(15)
       let groupRows = shown.map {
         [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),

@@ -36,12 +36,10 @@ enum TestReport {
           [AuditRendering.displayKey($0.key), AuditRendering.signed($0.disparity), AuditRendering.fixed($0.tailWeight),
            AuditRendering.signed($0.contribution)]
         }))
-      let side = c.disparity == .oneSided ? "one-sided" : "two-sided"
-      let kind = c.metric.isBinary ? "exact hypergeometric" : "permutation"
       let flagged = Set(r.groups.indices.filter { r.groups[$0].holm <= r.delta })
       sections.append(HTMLReport.Section(
         title: "Per-group tests\(suffix)", id: "group-tests\(results.count > 1 ? "-\(c.metric)" : "")",
-        note: "Each group against the rest: \(side) \(kind) p-values, Holm (family-wise error) and Benjamini–Hochberg (false discovery rate) adjusted; red: Holm ≤ δ = \(r.delta).",
+        note: "Each group's own test: \(TestRendering.groupTestText(r)), Holm (family-wise error) and Benjamini–Hochberg (false discovery rate) adjusted; red: Holm ≤ δ = \(r.delta).",
         columns: ["group", "n", "rate", "disparity", "p", "Holm", "BH"],
         rows: r.groups.map {
           [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),

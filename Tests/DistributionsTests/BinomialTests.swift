@@ -130,3 +130,33 @@ import RealModule
     #expect(abs(variance / expectedVariance - 1) < 0.05)
   }
 }
+
+@Suite struct BinomialTestPValueTests {
+  /// The exact binomial test against scipy.stats.binomtest
+  /// (`Tests/Oracles/make_group_reference_fixtures.py`, n from 1 to 10⁶).
+  @Test func matchesScipyBinomtest() throws {
+    let cases = try #require(try Fixtures.json("group_reference_pvalues.json")["binomialCases"] as? [[String: Any]])
+    #expect(cases.count == 60)
+    for c in cases {
+      let k = c["k"] as! Int, n = c["n"] as! Int, p = number(c["p"])!
+      let law = Binomial(count: n, probability: p)
+      let greater = number(c["greater"])!, two = number(c["twoSided"])!
+      #expect(isClose(law.upperTail(k), greater, relative: 1e-9, absolute: 1e-300), "P(X ≥ \(k)), n \(n), p \(p): \(law.upperTail(k)) vs \(greater)")
+      #expect(isClose(law.twoSidedPValue(k), two, relative: 1e-9, absolute: 1e-300), "two-sided \(k), n \(n), p \(p): \(law.twoSidedPValue(k)) vs \(two)")
+    }
+  }
+
+  /// Tails add up and stay in [0, 1].
+  @Test func tailsAreComplementary() {
+    var generator = Xoshiro256StarStar(seed: 45)
+    for _ in 0..<300 {
+      let n = 1 + Int(generator.next(upperBound: UInt64(3000)))
+      let p = generator.nextUnitDouble()
+      let k = Int(generator.next(upperBound: UInt64(n + 1)))
+      let law = Binomial(count: n, probability: p)
+      #expect(abs(law.lowerTail(k - 1) + law.upperTail(k) - 1) < 1e-12)
+      let two = law.twoSidedPValue(k)
+      #expect(two >= 0 && two <= 1)  // 0 only by underflow, far in a tail
+    }
+  }
+}
