@@ -50,15 +50,16 @@ struct MonitorCommand: ParsableCommand {
     let metric = options.metric
     let inputPath = try input.inputPath()
     let declaringPath = try groupsFrom ?? input.inputPath()
+    if groupsFrom == nil {
+      try requireRereadable(inputPath, option: "--input",
+                            remedy: "once to declare the groups and once to audit; declare the groups with --groups-from FILE")
+    }
     let declared = try DeclaredGroups(path: declaringPath, input: input, metric: metric, skipMalformed: skipMalformed)
     let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric),
                                                      defaultReference: .pooled)
     var tester: SequentialTester
     if let resume {
-      let data: Data
-      do { data = try Data(contentsOf: URL(fileURLWithPath: resume)) } catch {
-        throw InputError(file: resume, message: "cannot read the state file: \(error.localizedDescription)")
-      }
+      let data = try readStateFile(resume)
       do { tester = try SequentialTester(restoring: data, configuration: configuration) } catch let error as SequentialStateError {
         throw InputError(file: resume, message: "\(error)")
       }
@@ -97,8 +98,10 @@ struct MonitorCommand: ParsableCommand {
       }
     }
     if let saveState {
-      do { try tester.encodedState().write(to: URL(fileURLWithPath: saveState)) } catch {
-        throw CommandFailure(message: "\(saveState): cannot write the state file: \(error.localizedDescription)")
+      // Atomically: a failed write leaves the old state file (the one
+      // --resume read, maybe) as it was.
+      do { try AtomicFile.write(try tester.encodedState(), to: saveState) } catch {
+        throw CommandFailure(message: "\(error) (the state file is left as it was)")
       }
     }
     let inputName = input.inputName
