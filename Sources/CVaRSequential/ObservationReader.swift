@@ -52,11 +52,7 @@ public final class ObservationReader {
     let header = reader.header
     let file = reader.displayName
     func position(_ name: String) throws -> Int {
-      guard let i = header.firstIndex(of: name) else {
-        let available = header.map { "'\($0)'" }.joined(separator: ", ")
-        throw InputError(file: file, line: 1, message: "no column named '\(name)'; the columns are: \(available)")
-      }
-      return i
+      try GroupAggregator.columnPosition(name, header: header, file: file)
     }
     groupColumns = try columns.groupBy.map(position)
     labelColumn = metric.needsLabel ? try columns.label.map(position) : nil
