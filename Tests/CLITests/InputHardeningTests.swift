@@ -122,4 +122,41 @@ import Testing
     let permutation = try runCLI(["test", "--group-by", "g", "--metric", "loss:loss", "--aggregates", aggregates])
     #expect(permutation.status == 2 && permutation.stderr.contains("needs the rows"))
   }
+
+  /// merge used to write an n above 2^53 that --aggregates then refused.
+  @Test func mergeRefusesCountsItCannotWriteExactly() throws {
+    let part = "g,metric,n,sum,sum_sq\na,fpr,6000000000000000,10,10\n"
+    let first = try temporaryFile("hard-merge-1.csv", part), second = try temporaryFile("hard-merge-2.csv", part)
+    let r = try runCLI(["merge", first, second])
+    #expect(r.status == 2 && r.stdout.isEmpty)
+    #expect(r.stderr.contains("hard-merge-2.csv:2: the merged n of group a, metric fpr, exceeds 2^53"), "\(r.stderr)")
+  }
+
+  /// Two values that differ only in invalid UTF-8 bytes used to show as one
+  /// name (U+FFFD) and, in aggregates, merge: they stay two groups, escaped.
+  @Test func invalidUTF8ValuesStayDistinctAndVisible() throws {
+    var bytes = Data("g,y,p\n".utf8)
+    let rows: [([UInt8], String)] = [([0x61, 0xFF], "1,0"), ([0x61, 0xFE], "0,1"), ([0x61, 0xFF], "1,1"), ([0x62], "0,0")]
+    for (value, y) in rows {
+      bytes.append(contentsOf: value)
+      bytes.append(contentsOf: Array(",\(y)\n".utf8))
+    }
+    let csv = FileManager.default.temporaryDirectory.appendingPathComponent("cvar-hard-\(getpid())-utf8.csv").path
+    try bytes.write(to: URL(fileURLWithPath: csv))
+    let table = try runCLI(["audit", "--input", csv, "--group-by", "g", "--label", "y", "--prediction", "p"])
+    #expect(table.status == 0 && table.stdout.contains("a\\xFF") && table.stdout.contains("a\\xFE"), "\(table.stdout)")
+    #expect(!table.stdout.contains("\u{FFFD}"))
+    let json = try runCLI(["audit", "--input", csv, "--group-by", "g", "--label", "y", "--prediction", "p", "--format", "json"])
+    #expect(json.stdout.contains("\"a\\\\xFF\"") && json.stdout.contains("\"a\\\\xFE\""), "\(json.stdout)")
+    // The aggregates CSV form keeps them apart too.
+    var aggregates = Data("g,metric,n,sum,sum_sq\n".utf8)
+    for value in [[0x61, 0xFF], [0x61, 0xFE]] as [[UInt8]] {
+      aggregates.append(contentsOf: value)
+      aggregates.append(contentsOf: Array(",fpr,4,1,1\n".utf8))
+    }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("cvar-hard-\(getpid())-utf8-agg.csv").path
+    try aggregates.write(to: URL(fileURLWithPath: file))
+    let merged = try runCLI(["merge", file])
+    #expect(merged.status == 0 && merged.stdout.contains("a\\xFF,fpr,4") && merged.stdout.contains("a\\xFE,fpr,4"), "\(merged.stdout) \(merged.stderr)")
+  }
 }

@@ -32,8 +32,8 @@ public struct CSVRecord {
     return UnsafeBufferPointer(start: (span.inScratch ? scratch : buffer) + span.offset, count: span.length)
   }
 
-  /// Field `i` as a `String` (invalid UTF-8 repaired).
-  public func string(at i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+  /// Field `i` as a `String` (invalid UTF-8 bytes as `\xHH`: `VisibleText`).
+  public func string(at i: Int) -> String { VisibleText.of(field(i)) }
 }
 
 /// A streaming reader of delimited text (RFC 4180 CSV).
@@ -289,7 +289,7 @@ public final class CSVReader {
     current.field(i)
   }
 
-  /// Field `i` of the current record as a `String` (invalid UTF-8 repaired).
+  /// Field `i` of the current record as a `String` (invalid UTF-8 bytes as `\xHH`: `VisibleText`).
   public func string(at i: Int) -> String {
     current.string(at: i)
   }

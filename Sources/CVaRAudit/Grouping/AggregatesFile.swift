@@ -118,7 +118,7 @@ public enum AggregatesFile {
   }
 
   static func wholeNumber(_ x: Double) -> Int? {
-    guard x == x.rounded(), abs(x) <= 9.007199254740992e15 else { return nil }
+    guard x == x.rounded(), abs(x) <= Double(Aggregates.largestCount) else { return nil }
     return Int(x)
   }
 

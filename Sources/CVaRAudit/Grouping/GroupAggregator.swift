@@ -190,7 +190,7 @@ public enum GroupAggregator {
       InputError(file: file, line: record.line, column: column + 1, columnName: header[column], message: message)
     }
     func shown(_ field: UnsafeBufferPointer<UInt8>) -> String {
-      let text = String(decoding: field.prefix(40), as: UTF8.self)
+      let text = VisibleText.of(field.prefix(40))
       return "\"" + text + (field.count > 40 ? "…" : "") + "\""
     }
     /// Builds the length-prefixed key of `GroupTable.append` in `key`.
