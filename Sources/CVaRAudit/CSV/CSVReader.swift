@@ -41,8 +41,9 @@ public struct CSVRecord {
 /// Hand-written rather than taken from a package: the CSV packages available
 /// here (SwiftCSV, CSV.swift) either load the whole file into memory or build
 /// a `String` per field, which costs more than the rest of an audit together.
-/// This reader keeps one buffer (1 MiB, grown only for a single record larger
-/// than that), hands out fields as byte ranges into it, and so keeps memory
+/// This reader keeps one buffer (1 MiB by default, grown only for a single
+/// record larger than that, and a record is at most `maximumRecordLength`),
+/// hands out fields as byte ranges into it, and so keeps memory bounded and
 /// independent of the number of rows. The parsing loop works on local copies
 /// of the reader's state, and the state itself lives behind a pointer: class
 /// properties touched per byte or per record pay Swift's dynamic exclusivity
