@@ -52,11 +52,7 @@ public final class ObservationReader {
     let header = reader.header
     let file = reader.displayName
     func position(_ name: String) throws -> Int {
-      guard let i = header.firstIndex(of: name) else {
-        let available = header.map { "'\($0)'" }.joined(separator: ", ")
-        throw InputError(file: file, line: 1, message: "no column named '\(name)'; the columns are: \(available)")
-      }
-      return i
+      try GroupAggregator.columnPosition(name, header: header, file: file)
     }
     groupColumns = try columns.groupBy.map(position)
     labelColumn = metric.needsLabel ? try columns.label.map(position) : nil
@@ -88,7 +84,7 @@ public final class ObservationReader {
     var i = bytes.startIndex
     for _ in 0..<attributes {
       let n = Int(bytes[i]) | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2]) << 16 | Int(bytes[i + 3]) << 24
-      values.append(String(decoding: bytes[(i + 4)..<(i + 4 + n)], as: UTF8.self))
+      values.append(VisibleText.of(bytes[(i + 4)..<(i + 4 + n)]))
       i += 4 + n
     }
     return values
@@ -127,7 +123,7 @@ public final class ObservationReader {
                                    columnName: header[column], message: message), fatal: fatal)
     }
     func shown(_ field: UnsafeBufferPointer<UInt8>) -> String {
-      let text = String(decoding: field.prefix(40), as: UTF8.self)
+      let text = VisibleText.of(field.prefix(40))
       return "\"" + text + (field.count > 40 ? "…" : "") + "\""
     }
     if reader.fieldCount != header.count {

@@ -224,16 +224,18 @@ public struct SequentialTester: Sendable, Codable {
   public private(set) var disparityEverDetected = false
   /// Exact CVaR recomputations so far (for the cost analysis).
   public private(set) var exactEvaluations = 0
+  // Internal rather than private: a restored state is checked field by field
+  // (SequentialTester+StateValidation.swift).
   /// For a population reference: normalised shares and Σ p_g L_g, Σ p_g U_g.
-  private var populationShares: [Double] = []
-  private var populationBounds = ConfidenceInterval(lower: 0, upper: 1)
+  private(set) var populationShares: [Double] = []
+  private(set) var populationBounds = ConfidenceInterval(lower: 0, upper: 1)
 
   // The last exact computation and the slack since.
-  private var lowerAtEvaluation = -Double.infinity
-  private var upperAtEvaluation = Double.infinity
-  private var referenceAtEvaluation = ConfidenceInterval(lower: 0, upper: 1)
-  private var groupSlack = 0.0
-  private let slackFactors: [Double]
+  private(set) var lowerAtEvaluation = -Double.infinity
+  private(set) var upperAtEvaluation = Double.infinity
+  private(set) var referenceAtEvaluation = ConfidenceInterval(lower: 0, upper: 1)
+  private(set) var groupSlack = 0.0
+  let slackFactors: [Double]
 
   public init(configuration: SequentialConfiguration) {
     self.configuration = configuration

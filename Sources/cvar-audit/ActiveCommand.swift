@@ -45,6 +45,8 @@ struct ActiveCommand: ParsableCommand {
   func run() throws {
     let metric = options.metric
     let path = try pool ?? input.inputPath()
+    try requireRereadable(path, option: pool == nil ? "--input" : "--pool",
+                          remedy: "once to declare the groups and once to collect the labels; give a file")
     let declared = try DeclaredGroups(path: path, input: input, metric: metric, skipMalformed: false)
     let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric))
     var labelPool = LabelPool(groupCount: declared.keys.count)

@@ -56,14 +56,15 @@ struct MonitorCommand: ParsableCommand {
     let metric = options.metric
     let inputPath = try input.inputPath()
     let declaringPath = try groupsFrom ?? input.inputPath()
+    if groupsFrom == nil {
+      try requireRereadable(inputPath, option: "--input",
+                            remedy: "once to declare the groups and once to audit; declare the groups with --groups-from FILE")
+    }
     let declared = try DeclaredGroups(path: declaringPath, input: input, metric: metric, skipMalformed: skipMalformed)
     let configuration = options.configuration(groups: declared, label: input.stateLabel(metric: metric))
     var tester: SequentialTester
     if let resume {
-      let data: Data
-      do { data = try Data(contentsOf: URL(fileURLWithPath: resume)) } catch {
-        throw InputError(file: resume, message: "cannot read the state file: \(error.localizedDescription)")
-      }
+      let data = try readStateFile(resume)
       do { tester = try SequentialTester(restoring: data, configuration: configuration) } catch let error as SequentialStateError {
         throw InputError(file: resume, message: "\(error)")
       }
@@ -102,7 +103,9 @@ struct MonitorCommand: ParsableCommand {
       }
     }
     if let saveState {
-      try OutputPath(path: saveState, option: "--save-state").write(String(decoding: tester.encodedState(), as: UTF8.self))
+      // Atomically (OutputPath writes through AtomicFile): a failed write
+      // leaves the old state file (the one --resume read, maybe) as it was.
+      try OutputPath(path: saveState, option: "--save-state").write(String(decoding: try tester.encodedState(), as: UTF8.self))
     }
     let inputName = input.inputName
     switch options.format {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CVaRAudit
 import Foundation
 
 #if canImport(Glibc)
@@ -139,27 +140,10 @@ struct OutputPath {
       }
       return
     }
-    let directory = (path as NSString).deletingLastPathComponent
-    let name = (path as NSString).lastPathComponent
-    var template = Array(((directory.isEmpty ? "" : directory + "/") + ".\(name).XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw failure("cannot create a file in \(directory.isEmpty ? "." : directory)", errno, code: 2) }
-    let temporary = String(cString: template)
-    var written = false
-    defer { if !written { _ = unlink(temporary) } }
-    let mask = umask(0)
-    umask(mask)
-    _ = fchmod(fd, 0o666 & ~mask)
-    do {
-      try CheckedWriter(descriptor: fd, name: path).write(text)
-    } catch let error as OutputError {
-      _ = close(fd)
-      throw CommandFailure(message: error.description, code: 1)
+    // A regular file (or a new one): through the library's atomic writer.
+    do { try AtomicFile.write(Data(text.utf8), to: path) } catch let error as InputError {
+      throw CommandFailure(message: "\(error) (\(option): the old file, if any, is left as it was)", code: 1)
     }
-    if fsync(fd) != 0 { let e = errno; _ = close(fd); throw failure("cannot write", e, code: 1) }
-    if close(fd) != 0 { throw failure("cannot write", errno, code: 1) }
-    if rename(temporary, path) != 0 { throw failure("cannot replace the file", errno, code: 2) }
-    written = true
   }
 
   private func failure(_ what: String, _ code: Int32, code exit: Int32) -> CommandFailure {

@@ -125,6 +125,30 @@ struct DeclaredGroups {
   }
 }
 
+/// Refuses a path that is not a regular file (a pipe such as `<(...)`, a
+/// device) where the command reads the file twice: the second read of a
+/// pipe finds it drained ("the file is empty" was the message before).
+/// A path that cannot be opened is left to the reader's message.
+func requireRereadable(_ path: String, option: String, remedy: String) throws {
+  var info = stat()
+  guard stat(path, &info) == 0 else { return }
+  if (info.st_mode & S_IFMT) != S_IFREG && (info.st_mode & S_IFMT) != S_IFDIR {
+    throw CommandFailure(message: "\(path): \(option) is not a regular file (a pipe or a device, which can be read only once), but it is read twice: \(remedy)")
+  }
+}
+
+/// Reads a state file given to --resume: a regular file (a device such as
+/// /dev/zero would be read without end).
+func readStateFile(_ path: String) throws -> Data {
+  var info = stat()
+  if stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+    throw InputError(file: path, message: "not a regular file: expected a state file written by --save-state")
+  }
+  do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+    throw InputError(file: path, message: "cannot read the state file: \(error.localizedDescription)")
+  }
+}
+
 extension InputOptions {
   /// The columns an observation reader needs for `metric`.
   func selection(for metric: Metric) -> ColumnSelection {

@@ -115,7 +115,10 @@ struct TestCommand: ParsableCommand {
     let started = clock.now
     let table: GroupTable
     var lossRows: LossRows? = nil
-    if !metrics[0].isBinary {  // a loss column: keep (group id, loss) per row for the permutations
+    // A loss column: keep (group id, loss) per row for the permutations. From
+    // aggregates, bound and tolerance need only n, S, Q per group (the
+    // per-group p-values, which permute rows, are then not available).
+    if !metrics[0].isBinary && (input.hasRows || calibration == .permutation) {
       let loaded = try input.loadTableKeepingLossRows(metrics: metrics)
       table = loaded.table
       lossRows = LossRows(groups: loaded.groups, losses: loaded.losses)

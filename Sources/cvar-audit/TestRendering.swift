@@ -99,8 +99,8 @@ enum TestRendering {
         alternative: c.disparity == .oneSided ? "greater" : "two-sided"),
       groups: r.groups.map {
         TestDocument.Group(key: key($0.key), n: $0.statistics.count, rate: finite($0.statistics.mean),
-                           disparity: finite($0.disparity), pValue: finite($0.pValue), holm: finite($0.holm),
-                           benjaminiHochberg: finite($0.benjaminiHochberg))
+                           disparity: finite($0.disparity), pValue: finite($0.pValue), holm: $0.pValue.isNaN ? nil : finite($0.holm),
+                           benjaminiHochberg: $0.pValue.isNaN ? nil : finite($0.benjaminiHochberg))
       },
       groupsWithoutVariance: r.groupsWithoutVariance.map(key),
       groupsWithoutRate: r.audit.groupsWithoutRate.map(key))
@@ -181,12 +181,17 @@ enum TestRendering {
       }
       out += grid(tailHeaders, tailRows, right: [1, 2, 3])
 
-      out += "\ngroups by disparity: \(groupTestText(r)), Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
+      if r.groups.allSatisfy({ $0.pValue.isNaN }) {
+        out += "\ngroups by disparity (no per-group p-values: the permutation test of a loss needs the rows, not aggregates)\n"
+      } else {
+        out += "\ngroups by disparity: \(groupTestText(r)), Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
+      }
       let shown = r.groups.prefix(15)
       let groupRows = shown.map {
         [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),
-         AuditRendering.signed($0.disparity), pValueText($0.pValue), pValueText($0.holm), pValueText($0.benjaminiHochberg),
-         $0.holm <= r.delta ? "*" : ""]
+         AuditRendering.signed($0.disparity), pValueText($0.pValue),
+         pValueText($0.pValue.isNaN ? .nan : $0.holm), pValueText($0.pValue.isNaN ? .nan : $0.benjaminiHochberg),
+         !$0.pValue.isNaN && $0.holm <= r.delta ? "*" : ""]
       }
       out += grid(["group", "n", "rate", "disparity", "p", "Holm", "BH", "Holm ≤ δ"], groupRows, right: [1, 2, 3, 4, 5, 6])
       if r.groups.count > shown.count { out += "… \(r.groups.count - shown.count) more groups (use --format json for all)\n" }

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Runs a shell command line (for pipes) with the built cvar-audit as $BIN.
-private func shell(_ command: String, timeout: TimeInterval = 60) throws -> (status: Int32, stdout: String, stderr: String) {
+func shell(_ command: String, timeout: TimeInterval = 60) throws -> (status: Int32, stdout: String, stderr: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: "/bin/sh")
   process.arguments = ["-c", command]
@@ -30,9 +30,9 @@ private func shell(_ command: String, timeout: TimeInterval = 60) throws -> (sta
   return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
 }
 
-private struct TimeoutError: Error { var command: String }
+struct TimeoutError: Error { var command: String }
 
-private func temporaryFile(_ name: String, _ contents: String) throws -> String {
+func temporaryFile(_ name: String, _ contents: String) throws -> String {
   let url = FileManager.default.temporaryDirectory.appendingPathComponent("cvar-seq-\(getpid())-\(name)")
   try contents.write(to: url, atomically: true, encoding: .utf8)
   return url.path

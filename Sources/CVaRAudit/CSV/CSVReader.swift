@@ -32,8 +32,8 @@ public struct CSVRecord {
     return UnsafeBufferPointer(start: (span.inScratch ? scratch : buffer) + span.offset, count: span.length)
   }
 
-  /// Field `i` as a `String` (invalid UTF-8 repaired).
-  public func string(at i: Int) -> String { String(decoding: field(i), as: UTF8.self) }
+  /// Field `i` as a `String` (invalid UTF-8 bytes as `\xHH`: `VisibleText`).
+  public func string(at i: Int) -> String { VisibleText.of(field(i)) }
 }
 
 /// A streaming reader of delimited text (RFC 4180 CSV).
@@ -41,15 +41,16 @@ public struct CSVRecord {
 /// Hand-written rather than taken from a package: the CSV packages available
 /// here (SwiftCSV, CSV.swift) either load the whole file into memory or build
 /// a `String` per field, which costs more than the rest of an audit together.
-/// This reader keeps one buffer (1 MiB, grown only for a single record larger
-/// than that), hands out fields as byte ranges into it, and so keeps memory
+/// This reader keeps one buffer (1 MiB by default, grown only for a single
+/// record larger than that, and a record is at most `maximumRecordLength`),
+/// hands out fields as byte ranges into it, and so keeps memory bounded and
 /// independent of the number of rows. The parsing loop works on local copies
 /// of the reader's state, and the state itself lives behind a pointer: class
 /// properties touched per byte or per record pay Swift's dynamic exclusivity
 /// checks, which measured at a third, then a tenth, of the run time.
 ///
 /// A reader can also stop at a byte offset (`setLimit`) or read a byte range
-/// (`init(path:delimiter:offsets:header:...)`): what the two-part parallel
+/// (`init(sharing:offsets:...)`): what the two-part parallel
 /// read of `GroupAggregator.aggregate(path:...)` uses.
 ///
 /// Rules: the first record is the header; fields are separated by the
@@ -105,7 +106,15 @@ public final class CSVReader {
     var stoppedInsideQuotedField = false
     /// The largest buffer this reader may grow to (`Int.max`: no bound).
     var maximumCapacity = Int.max
+    /// Whether reads are positional (`pread` at `bufferOffset + end`): a
+    /// reader of a byte range sharing another reader's descriptor.
+    var positional = false
   }
+
+  /// The longest record read, in bytes with its line break: 1 MiB. A longer
+  /// one is refused (`InputError`) rather than buffered whole, which bounds
+  /// memory on input without line breaks (`/dev/zero`, a binary file).
+  public static let maximumRecordLength = 1 << 20
 
   private let fd: Int32
   private let ownsDescriptor: Bool
@@ -152,24 +161,38 @@ public final class CSVReader {
     header = (0..<record.count).map { record.string(at: $0) }
   }
 
-  /// Opens `path` (a regular file) to read the records in the byte range
-  /// `offsets` only, which must start at a record boundary; `header` is taken
-  /// as given (nothing is read as a header). Line numbers count from 1 at
-  /// `offsets.lowerBound`. A record that would need a buffer larger than
-  /// `maximumBufferSize` throws `CSVReader.BufferLimitExceeded`.
-  init(path: String, delimiter: UInt8, offsets: Range<Int>, header: [String], bufferSize: Int = 1 << 20,
-       maximumBufferSize: Int) throws {
-    (displayName, fd, ownsDescriptor) = try CSVReader.openFile(path)
-    self.delimiter = delimiter
+  /// A reader of the records in the byte range `offsets` of the regular
+  /// file `other` reads, which must start at a record boundary. It reads
+  /// `other`'s open descriptor with `pread` (so the same file, even if the
+  /// path is replaced meanwhile, and without moving `other`'s position);
+  /// `other` must outlive it. The header is `other`'s (nothing is read as a
+  /// header). Line numbers count from 1 at `offsets.lowerBound`. A record that
+  /// would need a buffer larger than `maximumBufferSize`, or longer than
+  /// `maximumRecordLength`, throws `CSVReader.BufferLimitExceeded`.
+  init(sharing other: CSVReader, offsets: Range<Int>, bufferSize: Int = 1 << 20, maximumBufferSize: Int) {
+    displayName = other.displayName
+    fd = other.fd
+    ownsDescriptor = false
+    delimiter = other.delimiter
     state = CSVReader.allocateState(bufferSize: bufferSize, delimiter: delimiter)
-    self.header = header
+    header = other.header
     state.pointee.maximumCapacity = maximumBufferSize
     state.pointee.bufferOffset = offsets.lowerBound
     state.pointee.limit = offsets.upperBound
-    if lseek(fd, off_t(offsets.lowerBound), SEEK_SET) < 0 {
-      let reason = String(cString: strerror(errno))
-      throw InputError(file: displayName, message: "cannot seek in the file: \(reason)")
-    }
+    state.pointee.positional = true
+  }
+
+  /// The size of the file if it is a regular file (nil for standard input,
+  /// a pipe, a device).
+  var regularFileSize: Int? {
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return Int(info.st_size)
+  }
+
+  /// `pread` on this reader's descriptor.
+  func readBytes(_ bytes: UnsafeMutableRawPointer, count: Int, at offset: Int) -> Int {
+    pread(fd, bytes, count, off_t(offset))
   }
 
   /// Thrown by a reader of a byte range whose record outgrows its buffer bound.
@@ -267,7 +290,7 @@ public final class CSVReader {
     current.field(i)
   }
 
-  /// Field `i` of the current record as a `String` (invalid UTF-8 repaired).
+  /// Field `i` of the current record as a `String` (invalid UTF-8 bytes as `\xHH`: `VisibleText`).
   public func string(at i: Int) -> String {
     current.string(at: i)
   }
@@ -288,6 +311,11 @@ public final class CSVReader {
       start = 0
     }
     if end == capacity {
+      // The unconsumed bytes are one unfinished record.
+      if end >= CSVReader.maximumRecordLength {
+        if state.pointee.positional { throw BufferLimitExceeded() }
+        throw InputError(file: displayName, line: line, message: "a record longer than \(CSVReader.maximumRecordLength) bytes (1 MiB, the limit) without its end: expected a line break (is this a text CSV file? a quoted field left open?)")
+      }
       if capacity * 2 > state.pointee.maximumCapacity { throw BufferLimitExceeded() }
       let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
       larger.update(from: buffer, count: end)
@@ -298,7 +326,8 @@ public final class CSVReader {
     let wanted = min(capacity - end, state.pointee.limit - (state.pointee.bufferOffset + end))
     if wanted == 0 { atEOF = true; return }
     while true {
-      let n = read(fd, buffer + end, wanted)
+      let n = state.pointee.positional
+        ? pread(fd, buffer + end, wanted, off_t(state.pointee.bufferOffset + end)) : read(fd, buffer + end, wanted)
       if n < 0 {
         if errno == EINTR { continue }
         let reason = String(cString: strerror(errno))

@@ -202,6 +202,9 @@ public struct Aggregates: Sendable, Equatable {
 
   // MARK: Merging
 
+  /// 2^53: the largest n an aggregates file holds (and is read back) exactly.
+  public static let largestCount = 1 << 53
+
   /// Adds the records of shards of one data set: records with the same group
   /// and metric add, the others are kept. The result is sorted by group, then
   /// cells (tn, fp, fn, tp), then metrics by name.
@@ -209,7 +212,8 @@ public struct Aggregates: Sendable, Equatable {
   /// - Throws: `InputError` when the files' attribute columns differ (as sets)
   ///   or the metrics of two non-empty files differ, or when the sum fails
   ///   `validate()` (e.g. a group's confusion cells are still incomplete:
-  ///   a part of the query's output is missing).
+  ///   a part of the query's output is missing), or when a merged n exceeds
+  ///   `largestCount` (it could not be read back).
   /// - Complexity: O(records · key length + G log G).
   public static func merge(_ parts: [Aggregates], source: String = "merged") throws -> Aggregates {
     precondition(!parts.isEmpty, "at least one part to merge")
@@ -231,7 +235,15 @@ public struct Aggregates: Sendable, Equatable {
         metrics = (names, part.source)
       }
       for record in part.records {
-        sums[order.map { record.key[$0] }, default: [:]][record.metric, default: SufficientStatistics()] += record.statistics
+        let key = order.map { record.key[$0] }
+        let merged = sums[key, default: [:]][record.metric, default: SufficientStatistics()] + record.statistics
+        // What an aggregates file holds exactly, and so what --aggregates
+        // reads back (`AggregatesFile.wholeNumber`): refuse now, not then.
+        guard merged.count <= Self.largestCount else {
+          throw InputError(file: part.source, line: record.line,
+                           message: "the merged n of group \(key.joined(separator: " × ")), metric \(record.metric), exceeds 2^53 = 9007199254740992, the largest count an aggregates file holds exactly")
+        }
+        sums[key, default: [:]][record.metric] = merged
       }
     }
     var records: [Record] = []

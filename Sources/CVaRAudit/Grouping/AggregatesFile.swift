@@ -78,6 +78,9 @@ public enum AggregatesFile {
       positions.append(found[0])
     }
     let attributeColumns = header.indices.filter { !positions.contains($0) }
+    for c in attributeColumns {
+      _ = try GroupAggregator.columnPosition(header[c], header: header, file: file)
+    }
     guard !attributeColumns.isEmpty else {
       throw InputError(file: file, line: 1, message: "no group attribute column: the header has only metric, n, sum, sum_sq")
     }
@@ -115,7 +118,7 @@ public enum AggregatesFile {
   }
 
   static func wholeNumber(_ x: Double) -> Int? {
-    guard x == x.rounded(), abs(x) <= 9.007199254740992e15 else { return nil }
+    guard x == x.rounded(), abs(x) <= Double(Aggregates.largestCount) else { return nil }
     return Int(x)
   }
 
@@ -183,6 +186,11 @@ public enum AggregatesFile {
         }
       }
     }
+    // The decoder keeps one value of a key given twice in an object; which
+    // one was meant is not for the reader to guess.
+    if let (key, line) = duplicateKey(in: data) {
+      throw InputError(file: path, line: line, columnName: key, message: "the key appears twice in one object")
+    }
     guard !objects.isEmpty else { throw InputError(file: path, message: "no records: the file is empty") }
     var keys = Set<String>()
     for (_, object) in objects { keys.formUnion(object.keys) }
@@ -212,6 +220,45 @@ public enum AggregatesFile {
                                        line: line))
     }
     return Aggregates(source: path, attributes: attributes, records: records)
+  }
+
+  /// The first key that appears twice in one JSON object of `data`, and its
+  /// line; nil when there is none. `data` is valid JSON (already decoded).
+  ///
+  /// Hand-written: Foundation's decoders drop duplicates silently and there
+  /// is no option to report them.
+  /// - Complexity: O(bytes).
+  static func duplicateKey(in data: Data) -> (String, Int)? {
+    let bytes = [UInt8](data)
+    var objects: [Set<[UInt8]>?] = []   // one entry per open container; nil for an array
+    var line = 1
+    var i = 0
+    while i < bytes.count {
+      switch bytes[i] {
+      case 0x0A: line += 1
+      case UInt8(ascii: "{"): objects.append([])
+      case UInt8(ascii: "["): objects.append(nil)
+      case UInt8(ascii: "}"), UInt8(ascii: "]"): if !objects.isEmpty { objects.removeLast() }
+      case UInt8(ascii: "\""):
+        var j = i + 1
+        while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+        let token = Array(bytes[i..<min(j + 1, bytes.count)])
+        var k = j + 1
+        while k < bytes.count && [0x20, 0x09, 0x0D, 0x0A].contains(bytes[k]) { k += 1 }
+        if k < bytes.count && bytes[k] == UInt8(ascii: ":"), let last = objects.last, var keys = last {
+          if keys.contains(token) {
+            let key = (try? JSONDecoder().decode(String.self, from: Data(token))) ?? String(decoding: token, as: UTF8.self)
+            return (key, line)
+          }
+          keys.insert(token)
+          objects[objects.count - 1] = keys
+        }
+        i = j
+      default: break
+      }
+      i += 1
+    }
+    return nil
   }
 
   static func describe(_ error: Error) -> String {

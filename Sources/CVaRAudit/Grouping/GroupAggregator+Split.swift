@@ -45,37 +45,39 @@ extension GroupAggregator {
                         secondPartBuffer: (initial: Int, maximum: Int)) throws -> GroupTable {
     let reader = try CSVReader(path: path, delimiter: delimiter)
     let layout = try RowLayout(reader: reader, columns: columns)
+    let minimum = splitAbove ?? (sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 ? 4 << 20 : Int.max)
+    return try aggregate(reader, layout: layout, splitAbove: minimum, secondPartBuffer: secondPartBuffer)
+  }
+
+  /// Aggregates the records of `reader` (its header read), in two parts when
+  /// `reader` reads a regular file of at least `splitAbove` data bytes: both
+  /// parts read `reader`'s open descriptor, never the path again (a pipe
+  /// cannot be reopened, and a file replaced meanwhile would mix two files).
+  static func aggregate(_ reader: CSVReader, layout: RowLayout, splitAbove minimum: Int,
+                        secondPartBuffer: (initial: Int, maximum: Int)) throws -> GroupTable {
+    if layout.lossColumn == nil, let cut = try cutOffset(reader, after: reader.offset, minimumBytes: minimum) {
+      return try aggregateInTwoParts(reader, layout: layout, cut: cut, secondPartBuffer: secondPartBuffer)
+    }
     var table = layout.makeTable()
     var noRows: LossRowBuffer? = nil
-    let minimum = splitAbove ?? (sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 ? 4 << 20 : Int.max)
-    if layout.lossColumn == nil, let cut = try cutOffset(path: path, after: reader.offset, minimumBytes: minimum) {
-      return try aggregateInTwoParts(reader, path: path, delimiter: delimiter, layout: layout, cut: cut,
-                                     secondPartBuffer: secondPartBuffer)
-    }
     try aggregateRecords(reader, layout: layout, into: &table, rows: &noRows)
     try layout.requireRecords(reader.recordsRead)
     return table
   }
 
   /// The offset just after the first line break at or after the middle of
-  /// the bytes from `dataStart` to the end of the regular file at `path`;
-  /// nil for standard input, another kind of file, fewer than `minimumBytes`
-  /// bytes, or no such line break before the last byte.
-  static func cutOffset(path: String, after dataStart: Int, minimumBytes: Int) throws -> Int? {
-    guard path != "-", minimumBytes < Int.max else { return nil }
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-    let size = Int(info.st_size)
+  /// the bytes from `dataStart` to the end of the regular file `reader`
+  /// reads; nil for standard input, another kind of file, fewer than
+  /// `minimumBytes` bytes, or no such line break before the last byte.
+  static func cutOffset(_ reader: CSVReader, after dataStart: Int, minimumBytes: Int) throws -> Int? {
+    guard minimumBytes < Int.max, let size = reader.regularFileSize else { return nil }
     guard size - dataStart >= max(minimumBytes, 2) else { return nil }
     var position = dataStart + (size - dataStart) / 2
     let chunk = 1 << 16
     let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
     defer { bytes.deallocate() }
     while position < size {
-      let n = pread(fd, bytes, chunk, off_t(position))
+      let n = reader.readBytes(bytes, count: chunk, at: position)
       if n <= 0 { return nil }
       if let i = UnsafeBufferPointer(start: bytes, count: n).firstIndex(of: UInt8(ascii: "\n")) {
         let cut = position + i + 1
@@ -96,12 +98,13 @@ extension GroupAggregator {
     init(reader: CSVReader?) { self.reader = reader }
   }
 
-  private static func aggregateInTwoParts(_ reader: CSVReader, path: String, delimiter: UInt8, layout: RowLayout,
-                                          cut: Int, secondPartBuffer: (initial: Int, maximum: Int)) throws -> GroupTable {
+  private static func aggregateInTwoParts(_ reader: CSVReader, layout: RowLayout, cut: Int,
+                                          secondPartBuffer: (initial: Int, maximum: Int)) throws -> GroupTable {
     try reader.setLimit(cut)
     let cancel = CancelFlag()
     let first = Part(reader: reader)
-    let second = Part(reader: nil)
+    let second = Part(reader: CSVReader(sharing: reader, offsets: cut..<Int.max, bufferSize: secondPartBuffer.initial,
+                                        maximumBufferSize: secondPartBuffer.maximum))
     let work: @Sendable (Int) -> Void = { part in
       var noRows: LossRowBuffer? = nil
       if part == 0 {
@@ -115,9 +118,7 @@ extension GroupAggregator {
         }
       } else {
         do {
-          let partReader = try CSVReader(path: path, delimiter: delimiter, offsets: cut..<Int.max,
-                                         header: layout.header, bufferSize: secondPartBuffer.initial,
-                                         maximumBufferSize: secondPartBuffer.maximum)
+          let partReader = second.reader!
           var table = layout.makeTable()
           try aggregateRecords(partReader, layout: layout, into: &table, rows: &noRows, cancel: cancel)
           second.table = table

@@ -79,6 +79,25 @@ public enum GroupAggregator {
     return table
   }
 
+  /// The position of the column `name` in `header`.
+  ///
+  /// - Throws: `InputError` (line 1 of `file`) when no column or more than
+  ///   one has that name: which of two was meant is not for the reader to
+  ///   guess, so both positions are named.
+  /// - Complexity: O(columns).
+  public static func columnPosition(_ name: String, header: [String], file: String) throws -> Int {
+    let found = header.indices.filter { header[$0] == name }
+    guard let i = found.first else {
+      let available = header.map { "'\($0)'" }.joined(separator: ", ")
+      throw InputError(file: file, line: 1, message: "no column named '\(name)'; the columns are: \(available)")
+    }
+    guard found.count == 1 else {
+      throw InputError(file: file, line: 1, message: "the column name '\(name)' appears more than once in the header (columns "
+        + found.map { String($0 + 1) }.joined(separator: " and ") + "): rename one")
+    }
+    return i
+  }
+
   /// Which field holds what, resolved once from the header.
   struct RowLayout {
     let file: String
@@ -99,11 +118,7 @@ public enum GroupAggregator {
       let header = reader.header
       let file = reader.displayName
       func position(_ name: String) throws -> Int {
-        guard let i = header.firstIndex(of: name) else {
-          let available = header.map { "'\($0)'" }.joined(separator: ", ")
-          throw InputError(file: file, line: 1, message: "no column named '\(name)'; the columns are: \(available)")
-        }
-        return i
+        try GroupAggregator.columnPosition(name, header: header, file: file)
       }
       self.file = file
       self.header = header
@@ -175,7 +190,7 @@ public enum GroupAggregator {
       InputError(file: file, line: record.line, column: column + 1, columnName: header[column], message: message)
     }
     func shown(_ field: UnsafeBufferPointer<UInt8>) -> String {
-      let text = String(decoding: field.prefix(40), as: UTF8.self)
+      let text = VisibleText.of(field.prefix(40))
       return "\"" + text + (field.count > 40 ? "…" : "") + "\""
     }
     /// Builds the length-prefixed key of `GroupTable.append` in `key`.

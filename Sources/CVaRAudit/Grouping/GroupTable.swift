@@ -104,7 +104,7 @@ public struct GroupTable: Sendable {
     var i = 0
     for _ in 0..<count {
       let n = Int(key[i]) | Int(key[i + 1]) << 8 | Int(key[i + 2]) << 16 | Int(key[i + 3]) << 24
-      values.append(String(decoding: UnsafeBufferPointer(rebasing: key[(i + 4)..<(i + 4 + n)]), as: UTF8.self))
+      values.append(VisibleText.of(UnsafeBufferPointer(rebasing: key[(i + 4)..<(i + 4 + n)])))
       i += 4 + n
     }
     return values
