@@ -100,9 +100,13 @@ public enum DisparityTest {
       let losses = stats.reduce(0) { $0 + Int($1.sum.rounded()) }
       groupP = stats.map { s in
         let x = Int(s.sum.rounded())
-        return c.audit.disparity == .oneSided
-          ? Hypergeometric.upperTail(x, population: total, successes: losses, draws: s.count)
-          : Hypergeometric.twoSidedPValue(x, population: total, successes: losses, draws: s.count)
+        switch c.audit.disparity {
+        case .oneSided: return Hypergeometric.upperTail(x, population: total, successes: losses, draws: s.count)
+        // P(X ≤ x) = P(n_g − X ≥ n_g − x), n_g − X counting the group's rows with ℓ = 0.
+        case .oneSidedLower:
+          return Hypergeometric.upperTail(s.count - x, population: total, successes: total - losses, draws: s.count)
+        case .twoSided: return Hypergeometric.twoSidedPValue(x, population: total, successes: losses, draws: s.count)
+        }
       }
     } else if let lossGroupPValues {
       groupP = lossGroupPValues.map(\.value)

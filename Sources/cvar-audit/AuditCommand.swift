@@ -2,17 +2,22 @@ import ArgumentParser
 import CVaRAudit
 import Foundation
 
+extension WorseDirection: ExpressibleByArgument {}
+
 /// Options that define the disparities and their CVaR (not the metric):
 /// shared by `audit` and `test`.
 struct DisparityOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail."))
+  @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail (not a significance level: that is `test --delta`)."))
   var alpha: Double = 0.1
 
   @Option(help: "Group weights: uniform (each group counts the same) or population (share of eligible rows).")
   var weights: WeightsArgument = .uniform
 
-  @Option(help: "Disparity: one-sided (μ_g − μ_ref, higher loss is worse) or two-sided (|μ_g − μ_ref|).")
+  @Option(help: "Disparity: one-sided (the worse side of the reference, see --worse) or two-sided (|μ_g − μ_ref|).")
   var disparity: DisparityKind = .oneSided
+
+  @Option(help: ArgumentHelp("Which rates are worse, for a one-sided disparity: higher (Δ_g = μ_g − μ_ref) or lower (Δ_g = μ_ref − μ_g). Default: lower for tpr, tnr, ppv, npv and accuracy; higher for error, fnr, fpr, fdr, for, selection and loss:COLUMN (for a selection rate that is a benefit, as in the four-fifths rule, give lower).", valueName: "higher|lower"))
+  var worse: WorseDirection?
 
   @Option(help: ArgumentHelp("Reference: pooled, a number, or group:VALUE,... (one value per --group-by column).",
                              valueName: "pooled|number|group:v1,v2"))
@@ -25,6 +30,15 @@ struct DisparityOptions: ParsableArguments {
     if case .value(let v) = reference.reference, !(0...1).contains(v) {
       throw ValidationError("--reference must be a rate in [0, 1] (got \(v))")
     }
+    if let worse, disparity == .twoSided {
+      throw ValidationError("--worse \(worse.rawValue) applies to a one-sided disparity; --disparity two-sided counts both sides")
+    }
+  }
+
+  /// The disparity of `metric`: one-sided on the side --worse names (the
+  /// metric's `defaultWorse` without it), or two-sided.
+  func disparityKind(for metric: Metric) -> DisparityKind {
+    DisparityKind(twoSided: disparity == .twoSided, worse: worse ?? metric.defaultWorse)
   }
 
   /// Checks a group reference against the group-by columns.
@@ -38,14 +52,14 @@ struct DisparityOptions: ParsableArguments {
 /// Options that define an audit's statistics: shared by `audit` and the
 /// commands that build on it.
 struct AuditOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
+  @Option(help: ArgumentHelp("Metric: error, accuracy, fnr, fpr, tpr, tnr, ppv, npv, fdr, for, selection, or loss:COLUMN (a loss in [0, 1]); fairlearn / scikit-learn names such as false_negative_rate, recall, precision, selection_rate, accuracy_score are accepted.", valueName: "metric"))
   var metric: Metric = .errorRate
 
   @OptionGroup var disparityOptions: DisparityOptions
 
   var alpha: Double { disparityOptions.alpha }
   var weights: WeightsArgument { disparityOptions.weights }
-  var disparity: DisparityKind { disparityOptions.disparity }
+  var disparity: DisparityKind { disparityOptions.disparityKind(for: metric) }
   var reference: ReferenceArgument { disparityOptions.reference }
 
   @Option(name: .customLong("confidence-level"), help: "Confidence level of the intervals, in (0, 1).")

@@ -15,6 +15,15 @@ struct AuditDocument: Encodable {
     var weight: Double
     var tailWeight: Double
     var inTail: Bool
+    /// rate / reference rate.
+    var ratio: Double?
+    /// ratio < 0.8, for the selection rate only.
+    var belowFourFifths: Bool?
+    /// Confusion counts, when labels and predictions were read.
+    var tn: Int?
+    var fp: Int?
+    var fn: Int?
+    var tp: Int?
   }
   struct Summary: Encodable {
     var groups: Int
@@ -34,6 +43,10 @@ struct AuditDocument: Encodable {
     var effectiveGroups: Double?
     var tailGroups: Int
     var simultaneousIntervals: Int
+    var minRatio: Double?
+    var maxRatio: Double?
+    /// Groups with ratio < 0.8, for the selection rate only.
+    var belowFourFifthsGroups: Int?
   }
   struct Excluded: Encodable {
     var total: Int
@@ -45,6 +58,8 @@ struct AuditDocument: Encodable {
   var groupBy: [String]
   var weights: String
   var disparity: String
+  /// higher, lower (one-sided) or either (two-sided).
+  var worse: String
   var reference: String
   var confidenceLevel: Double
   var interval: String
@@ -63,11 +78,28 @@ enum AuditRendering {
     Dictionary(uniqueKeysWithValues: zip(attributes, key))
   }
 
+  /// `one-sided` or `two-sided` (the side is `worseName`).
+  static func sidesName(_ kind: DisparityKind) -> String { kind.isOneSided ? "one-sided" : "two-sided" }
+
+  /// `higher`, `lower`, or `either` for a two-sided disparity.
+  static func worseName(_ kind: DisparityKind) -> String { kind.worse?.rawValue ?? "either" }
+
+  /// The disparity as the header lines name it: `one-sided`, `two-sided`, or
+  /// for a lower-is-worse metric the definition too.
+  static func disparityText(_ kind: DisparityKind) -> String {
+    kind == .oneSidedLower ? "one-sided disparity (lower is worse: Δ = reference − rate)" : "\(sidesName(kind)) disparity"
+  }
+
+  /// Whether the four-fifths flag applies (the selection rate).
+  static func hasFourFifths(_ r: AuditResult) -> Bool { r.configuration.metric == .selectionRate }
+
   static func document(_ r: AuditResult) -> AuditDocument {
     let s = r.summary
+    let fourFifths = hasFourFifths(r)
     return AuditDocument(
       metric: r.configuration.metric.description, alpha: r.configuration.alpha, groupBy: r.attributes,
-      weights: r.configuration.weighting.description, disparity: r.configuration.disparity.rawValue,
+      weights: r.configuration.weighting.description, disparity: sidesName(r.configuration.disparity),
+      worse: worseName(r.configuration.disparity),
       reference: r.configuration.reference.description, confidenceLevel: r.configuration.confidenceLevel,
       interval: r.configuration.intervalMethod.rawValue,
       simultaneousInterval: r.configuration.simultaneousMethod.rawValue,
@@ -77,7 +109,10 @@ enum AuditRendering {
           ci: [finite(g.confidenceInterval.lower), finite(g.confidenceInterval.upper)],
           disparity: finite(g.disparity),
           disparityInterval: [finite(g.disparityInterval.lower), finite(g.disparityInterval.upper)],
-          weight: g.weight, tailWeight: g.tailWeight, inTail: g.inTail)
+          weight: g.weight, tailWeight: g.tailWeight, inTail: g.inTail, ratio: finite(g.ratio),
+          belowFourFifths: fourFifths ? g.belowFourFifths : nil,
+          tn: g.confusion?.trueNegatives, fp: g.confusion?.falsePositives,
+          fn: g.confusion?.falseNegatives, tp: g.confusion?.truePositives)
       },
       groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
       summary: AuditDocument.Summary(
@@ -87,7 +122,9 @@ enum AuditRendering {
         meanDisparity: finite(s.meanDisparity),
         cvarInterval: [finite(s.cvarInterval.lower), finite(s.cvarInterval.upper)],
         renyi23: finite(s.renyi23), norm23: finite(s.norm23), effectiveGroups: finite(s.effectiveGroups),
-        tailGroups: r.groups.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals),
+        tailGroups: r.groups.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals,
+        minRatio: finite(s.minRatio), maxRatio: finite(s.maxRatio),
+        belowFourFifthsGroups: fourFifths ? r.groups.filter(\.belowFourFifths).count : nil),
       excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason))
   }
 
@@ -113,16 +150,21 @@ enum AuditRendering {
 
   static func csv(_ r: AuditResult) -> String {
     var lines: [String] = []
+    let fourFifths = hasFourFifths(r)
     let header = r.attributes + ["n", "sum", "rate", "ci_low", "ci_high", "disparity",
-                                 "disparity_low", "disparity_high", "weight", "tail_weight", "in_tail"]
+                                 "disparity_low", "disparity_high", "weight", "tail_weight", "in_tail",
+                                 "ratio", "tn", "fp", "fn", "tp"] + (fourFifths ? ["below_four_fifths"] : [])
     lines.append(header.map(csvField).joined(separator: ","))
+    func count(_ n: Int?) -> String { n.map(String.init) ?? "" }
     for g in r.groups {
       let fields = g.key.map(csvField) + [
         "\(g.statistics.count)", number(g.statistics.sum), number(g.rate),
         number(g.confidenceInterval.lower), number(g.confidenceInterval.upper), number(g.disparity),
         number(g.disparityInterval.lower), number(g.disparityInterval.upper),
         number(g.weight), number(g.tailWeight), g.inTail ? "1" : "0",
-      ]
+        number(g.ratio), count(g.confusion?.trueNegatives), count(g.confusion?.falsePositives),
+        count(g.confusion?.falseNegatives), count(g.confusion?.truePositives),
+      ] + (fourFifths ? [g.belowFourFifths ? "1" : "0"] : [])
       lines.append(fields.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
@@ -165,6 +207,13 @@ enum AuditRendering {
     case .falseNegativeRate: "false negative rate"
     case .falsePositiveRate: "false positive rate"
     case .selectionRate: "selection rate"
+    case .truePositiveRate: "true positive rate"
+    case .trueNegativeRate: "true negative rate"
+    case .positivePredictiveValue: "positive predictive value"
+    case .negativePredictiveValue: "negative predictive value"
+    case .falseDiscoveryRate: "false discovery rate"
+    case .falseOmissionRate: "false omission rate"
+    case .accuracy: "accuracy"
     case .loss(let c): "mean loss '\(c)'"
     }
   }
@@ -177,16 +226,18 @@ enum AuditRendering {
     out += "input: \(inputName); \(grouped(s.rows)) rows, \(s.groups) groups with a rate"
     out += ", \(grouped(s.eligibleRows)) eligible rows"
     out += s.blankLines > 0 ? "; \(grouped(s.blankLines)) blank line\(s.blankLines == 1 ? "" : "s") skipped\n" : "\n"
-    out += "α = \(c.alpha), weights \(c.weighting), \(c.disparity.rawValue) disparity against the \(referenceName(c.reference)) rate\n\n"
-    let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "weight", "tail"]
+    out += "α = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n\n"
+    let fourFifths = hasFourFifths(r)
+    let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "ratio", "weight", "tail"]
     let rows: [[String]] = r.groups.map { g in
       [displayKey(g.key), grouped(g.statistics.count), fixed(g.rate),
        "[\(fixed(g.confidenceInterval.lower)), \(fixed(g.confidenceInterval.upper))]",
-       signed(g.disparity), fixed(g.weight), g.inTail ? (g.tailWeight < g.weight / c.alpha * (1 - 1e-9) ? "* (part)" : "*") : ""]
+       signed(g.disparity), fixed(g.ratio, 2) + (fourFifths && g.belowFourFifths ? "†" : ""), fixed(g.weight),
+       g.inTail ? (g.tailWeight < g.weight / c.alpha * (1 - 1e-9) ? "* (part)" : "*") : ""]
     }
     var widths = headers.map(\.count)
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    let rightAligned: Set<Int> = [1, 2, 4, 5]
+    let rightAligned: Set<Int> = [1, 2, 4, 5, 6]
     func line(_ cells: [String]) -> String {
       cells.enumerated().map { pad($1, widths[$0], right: rightAligned.contains($0)) }
         .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
@@ -196,7 +247,7 @@ enum AuditRendering {
     for row in rows { out += line(row) + "\n" }
     out += "\n"
     let alphaText = "\(c.alpha)"
-    let summaryRows: [(String, String)] = [
+    var summaryRows: [(String, String)] = [
       ("overall rate", fixed(s.overallRate)),
       ("reference rate", fixed(s.referenceRate)),
       ("CVaR_\(alphaText) of disparities", signed(s.cvar)),
@@ -204,6 +255,7 @@ enum AuditRendering {
       ("VaR_\(alphaText)", signed(s.valueAtRisk)),
       ("max gap (max disparity)", signed(s.maxGap)),
       ("max − min rate (between groups)", fixed(s.betweenGroupsDifference)),
+      ("min / max ratio to reference", "\(fixed(s.minRatio, 2)) / \(fixed(s.maxRatio, 2))"),
       ("weighted mean disparity", signed(s.meanDisparity)),
       ("tail groups (*)", "\(r.groups.filter(\.inTail).count)"),
       ("H_2/3(w)", "\(fixed(s.renyi23)) nats"),
@@ -211,6 +263,9 @@ enum AuditRendering {
       ("effective groups exp(H_2/3)", fixed(s.effectiveGroups, 2)),
       ("excluded rows", r.excluded.total == 0 ? "0" : "\(r.excluded.total) (" + r.excluded.byReason.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"),
     ]
+    if fourFifths {
+      summaryRows.append(("below four fifths († ratio < 0.8)", "\(r.groups.filter(\.belowFourFifths).count)"))
+    }
     let labelWidth = summaryRows.map(\.0.count).max()!
     for (label, value) in summaryRows { out += pad(label, labelWidth) + "  " + value + "\n" }
     if !r.groupsWithoutRate.isEmpty {

@@ -23,7 +23,7 @@ struct TestCommand: ParsableCommand {
 
   @OptionGroup var input: InputOptions
 
-  @Option(help: ArgumentHelp("Metric, or a comma-separated list for a joint test: error, fnr, fpr, selection, loss:COLUMN.",
+  @Option(help: ArgumentHelp("Metric, or a comma-separated list for a joint test: error, accuracy, fnr, fpr, tpr, tnr, ppv, npv, fdr, for, selection, loss:COLUMN (fairlearn names such as recall, precision are accepted).",
                              valueName: "m1,m2"))
   var metric: String = "error"
 
@@ -41,7 +41,7 @@ struct TestCommand: ParsableCommand {
   @Option(help: "Seed of the permutations (same seed, same p-value).")
   var seed: UInt64 = 0
 
-  @Option(help: "Level δ in (0, 1): 'violation' when p ≤ δ.")
+  @Option(help: "Significance level δ in (0, 1) of the test: 'violation' when p ≤ δ (not the CVaR level: that is --alpha).")
   var delta: Double = 0.05
 
   @Option(help: ArgumentHelp("Tolerance ε0 for --calibration tolerance (H0: CVaR_α ≤ ε0).", valueName: "ε0"))
@@ -66,7 +66,7 @@ struct TestCommand: ParsableCommand {
       throw ValidationError("--metric needs one or more metric names separated by commas (got '\(metric)')")
     }
     for name in names where Metric(name: name) == nil {
-      throw ValidationError("--metric: unknown metric '\(name)'; use error, fnr, fpr, selection or loss:COLUMN")
+      throw ValidationError("--metric: unknown metric '\(name)'; use \(Metric.binaryMetrics.map(\.description).joined(separator: ", ")) or loss:COLUMN")
     }
     if Set(names).count != names.count { throw ValidationError("--metric names a metric twice (got '\(metric)')") }
     if metrics.filter({ !$0.isBinary }).count > 1 { throw ValidationError("--metric: one loss column at a time") }
@@ -107,7 +107,7 @@ struct TestCommand: ParsableCommand {
   func configuration(for metric: Metric) -> DisparityTestConfiguration {
     DisparityTestConfiguration(
       audit: AuditConfiguration(metric: metric, alpha: disparityOptions.alpha, weighting: disparityOptions.weights.weighting,
-                                disparity: disparityOptions.disparity, reference: disparityOptions.reference.reference,
+                                disparity: disparityOptions.disparityKind(for: metric), reference: disparityOptions.reference.reference,
                                 confidenceLevel: 1 - delta),
       statistic: resolvedStatistic, calibration: calibration, permutations: permutations, seed: seed, delta: delta,
       tolerance: tolerance)

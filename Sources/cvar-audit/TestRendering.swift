@@ -41,6 +41,8 @@ struct TestDocument: Encodable {
   var alpha: Double
   var weights: String
   var disparity: String
+  /// higher, lower (one-sided) or either (two-sided).
+  var worse: String
   var reference: String
   var referenceRate: Double?
   var groupBy: [String]
@@ -78,8 +80,8 @@ enum TestRendering {
       calibration: r.calibration.rawValue, permutations: r.permutations, seed: r.seed,
       monteCarloError: r.monteCarloError, delta: r.delta, decision: r.decision.rawValue, tolerance: r.tolerance,
       lowerConfidenceBound: r.lowerConfidenceBound.flatMap(finite), boundVariance: r.boundVariance.flatMap(finite),
-      alpha: c.alpha, weights: c.weighting.description, disparity: c.disparity.rawValue,
-      reference: c.reference.description, referenceRate: finite(r.audit.summary.referenceRate), groupBy: attributes,
+      alpha: c.alpha, weights: c.weighting.description, disparity: AuditRendering.sidesName(c.disparity),
+      worse: AuditRendering.worseName(c.disparity), reference: c.reference.description, referenceRate: finite(r.audit.summary.referenceRate), groupBy: attributes,
       l2Estimate: TestDocument.L2(value: finite(r.l2Estimate.value), standardError: finite(r.l2Estimate.standardError)),
       tailGroups: r.tailGroups.map {
         TestDocument.Tail(key: key($0.key), disparity: finite($0.disparity), tailWeight: $0.tailWeight,
@@ -128,7 +130,7 @@ enum TestRendering {
       let attributes = r.audit.attributes
       out += "CVaR disparity test of the \(AuditRendering.metricName(c.metric)) across \(attributes.joined(separator: " × "))\n"
       out += "input: \(inputName); \(r.groups.count) groups with a rate, \(AuditRendering.grouped(r.audit.summary.eligibleRows)) eligible rows\n"
-      out += "α = \(c.alpha), weights \(c.weighting), \(c.disparity.rawValue) disparity against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
+      out += "α = \(c.alpha), weights \(c.weighting), \(AuditRendering.disparityText(c.disparity)) against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
       let statisticName: String
       switch r.statistic {
       case .l2: statisticName = "l2 (Σ w̃ U_g)"
@@ -159,7 +161,7 @@ enum TestRendering {
       }
       out += grid(tailHeaders, tailRows, right: [1, 2, 3])
 
-      let side = c.disparity == .oneSided ? "one-sided" : "two-sided"
+      let side = c.disparity.isOneSided ? "one-sided" : "two-sided"
       let kind = c.metric.isBinary ? "exact hypergeometric" : "permutation"
       out += "\ngroups by disparity: \(side) \(kind) p-values, Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
       let shown = r.groups.prefix(15)

@@ -36,7 +36,7 @@ enum TestReport {
           [AuditRendering.displayKey($0.key), AuditRendering.signed($0.disparity), AuditRendering.fixed($0.tailWeight),
            AuditRendering.signed($0.contribution)]
         }))
-      let side = c.disparity == .oneSided ? "one-sided" : "two-sided"
+      let side = c.disparity.isOneSided ? "one-sided" : "two-sided"
       let kind = c.metric.isBinary ? "exact hypergeometric" : "permutation"
       let flagged = Set(r.groups.indices.filter { r.groups[$0].holm <= r.delta })
       sections.append(HTMLReport.Section(

@@ -51,6 +51,10 @@ public enum AuditError: Error, CustomStringConvertible, Equatable, Sendable {
       switch metric {
       case "fnr": hint = " (the false negative rate needs rows with label 1)"
       case "fpr": hint = " (the false positive rate needs rows with label 0)"
+      case "tpr": hint = " (the true positive rate needs rows with label 1)"
+      case "tnr": hint = " (the true negative rate needs rows with label 0)"
+      case "ppv", "fdr": hint = " (\(metric) needs rows with prediction 1)"
+      case "npv", "for": hint = " (\(metric) needs rows with prediction 0)"
       default: hint = ""
       }
       return "no rows are eligible for the metric '\(metric)'\(hint)"
@@ -82,7 +86,18 @@ public struct GroupResult: Hashable, Sendable {
   public var weight: Double
   /// λ_g: the group's share of the CVaR.
   public var tailWeight: Double
+  /// μ̂_g / μ_ref, the ratio disparity (Aequitas' "disparity"); NaN when μ_ref = 0.
+  public var ratio: Double = .nan
+  /// The group's confusion counts, when the table has labels and predictions.
+  public var confusion: ConfusionCounts? = nil
   public var inTail: Bool { tailWeight > 0 }
+
+  /// The four-fifths (80%) rule's threshold on `ratio`.
+  public static let fourFifths = 0.8
+
+  /// Whether the ratio is below four fifths (the EEOC's adverse-impact flag,
+  /// meant for a selection rate that is a benefit).
+  public var belowFourFifths: Bool { ratio < GroupResult.fourFifths }
 }
 
 /// The summary of an audit.
@@ -117,6 +132,10 @@ public struct AuditSummary: Hashable, Sendable {
   public var effectiveGroups: Double
   /// Number of intervals in the simultaneous union bound.
   public var simultaneousIntervals: Int
+  /// min_g μ̂_g / μ_ref (NaN when μ_ref = 0).
+  public var minRatio: Double = .nan
+  /// max_g μ̂_g / μ_ref (NaN when μ_ref = 0).
+  public var maxRatio: Double = .nan
 }
 
 /// The result of an audit.
@@ -219,11 +238,14 @@ public enum DisparityAudit {
 
     var groups: [GroupResult] = []
     groups.reserveCapacity(k)
+    let ratios = rates.map { referenceRate != 0 ? $0 / referenceRate : .nan }
+    let labelled = table.hasConfusion && table.hasLabels
     for i in 0..<k {
       groups.append(GroupResult(
         key: keys[i], statistics: stats[i], rate: rates[i], confidenceInterval: intervals[i],
         disparity: disparities[i], disparityInterval: disparityIntervals[i],
-        weight: weights[i], tailWeight: tail.tailWeights[i]))
+        weight: weights[i], tailWeight: tail.tailWeights[i], ratio: ratios[i],
+        confusion: labelled ? ConfusionCounts(table.confusionCounts(group: included[i])) : nil))
     }
     groups.sort { a, b in
       if a.disparity != b.disparity { return a.disparity > b.disparity }
@@ -237,7 +259,8 @@ public enum DisparityAudit {
       meanDisparity: BLAS.dot(weights, disparities),
       cvarInterval: ConfidenceInterval(lower: lowerCVaR, upper: upperCVaR),
       renyi23: RenyiEntropy.entropy(weights, order: 2.0 / 3), norm23: RenyiEntropy.norm23(weights),
-      effectiveGroups: RenyiEntropy.effectiveNumber(weights), simultaneousIntervals: m)
+      effectiveGroups: RenyiEntropy.effectiveNumber(weights), simultaneousIntervals: m,
+      minRatio: ratios.min()!, maxRatio: ratios.max()!)
     return AuditResult(configuration: configuration, attributes: table.attributes, groups: groups,
                        groupsWithoutRate: withoutRate, summary: summary, excluded: table.excluded)
   }
