@@ -99,14 +99,26 @@ struct AuditCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, forest plot, CVaR against α) to this file.", valueName: "file.html"))
   var report: String?
 
+  @Option(name: .customLong("sample-weight"), help: ArgumentHelp(
+    "Column of row weights w ≥ 0 (e.g. survey weights): weighted rates Σwℓ/Σw, and with --weights population weighted group shares. The intervals then use Kish's effective n (approximate, no guaranteed coverage), and `test` does not take weights: its tests assume unweighted rows. Binary metrics only.",
+    valueName: "column"))
+  var sampleWeight: String?
+
   func validate() throws {
     try input.validate(metrics: [options.metric])
     _ = try options.configuration(groupBy: input.columns.groupBy)
+    if let sampleWeight {
+      if sampleWeight.isEmpty { throw ValidationError("--sample-weight needs a column name") }
+      try input.requireRows(for: "--sample-weight")
+      if !options.metric.isBinary {
+        throw ValidationError("--sample-weight applies to binary metrics (error, fnr, tpr, …), not \(options.metric)")
+      }
+    }
   }
 
   func run() throws {
     let configuration = try options.configuration(groupBy: input.columns.groupBy)
-    let table = try input.loadTable(metrics: [options.metric])
+    let table = try input.loadTable(metrics: [options.metric], sampleWeight: sampleWeight)
     let result: AuditResult
     do {
       result = try DisparityAudit.run(table, configuration: configuration)
@@ -118,8 +130,8 @@ struct AuditCommand: ParsableCommand {
     }
     let output: String
     switch format {
-    case .table: output = AuditRendering.table(result, inputName: input.inputName)
-    case .json: output = try AuditRendering.json(result)
+    case .table: output = AuditRendering.table(result, inputName: input.inputName, sampleWeight: sampleWeight)
+    case .json: output = try AuditRendering.json(result, sampleWeight: sampleWeight)
     case .csv: output = AuditRendering.csv(result)
     }
     print(output, terminator: output.hasSuffix("\n") ? "" : "\n")

@@ -24,6 +24,9 @@ struct AuditDocument: Encodable {
     var fp: Int?
     var fn: Int?
     var tp: Int?
+    /// Under --sample-weight: Σw over the eligible rows, and Kish's effective n.
+    var weightSum: Double?
+    var effectiveN: Double?
   }
   struct Summary: Encodable {
     var groups: Int
@@ -47,6 +50,8 @@ struct AuditDocument: Encodable {
     var maxRatio: Double?
     /// Groups with ratio < 0.8, for the selection rate only.
     var belowFourFifthsGroups: Int?
+    /// Under --sample-weight: Σw over the eligible rows.
+    var eligibleWeight: Double?
   }
   struct Excluded: Encodable {
     var total: Int
@@ -60,6 +65,8 @@ struct AuditDocument: Encodable {
   var disparity: String
   /// higher, lower (one-sided) or either (two-sided).
   var worse: String
+  /// The row-weight column (--sample-weight), absent without.
+  var sampleWeight: String?
   var reference: String
   var confidenceLevel: Double
   var interval: String
@@ -93,13 +100,13 @@ enum AuditRendering {
   /// Whether the four-fifths flag applies (the selection rate).
   static func hasFourFifths(_ r: AuditResult) -> Bool { r.configuration.metric == .selectionRate }
 
-  static func document(_ r: AuditResult) -> AuditDocument {
+  static func document(_ r: AuditResult, sampleWeight: String? = nil) -> AuditDocument {
     let s = r.summary
     let fourFifths = hasFourFifths(r)
     return AuditDocument(
       metric: r.configuration.metric.description, alpha: r.configuration.alpha, groupBy: r.attributes,
       weights: r.configuration.weighting.description, disparity: sidesName(r.configuration.disparity),
-      worse: worseName(r.configuration.disparity),
+      worse: worseName(r.configuration.disparity), sampleWeight: sampleWeight,
       reference: r.configuration.reference.description, confidenceLevel: r.configuration.confidenceLevel,
       interval: r.configuration.intervalMethod.rawValue,
       simultaneousInterval: r.configuration.simultaneousMethod.rawValue,
@@ -112,7 +119,8 @@ enum AuditRendering {
           weight: g.weight, tailWeight: g.tailWeight, inTail: g.inTail, ratio: finite(g.ratio),
           belowFourFifths: fourFifths ? g.belowFourFifths : nil,
           tn: g.confusion?.trueNegatives, fp: g.confusion?.falsePositives,
-          fn: g.confusion?.falseNegatives, tp: g.confusion?.truePositives)
+          fn: g.confusion?.falseNegatives, tp: g.confusion?.truePositives,
+          weightSum: g.weighted?.weight, effectiveN: g.weighted?.effectiveCount)
       },
       groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
       summary: AuditDocument.Summary(
@@ -124,12 +132,13 @@ enum AuditRendering {
         renyi23: finite(s.renyi23), norm23: finite(s.norm23), effectiveGroups: finite(s.effectiveGroups),
         tailGroups: r.groups.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals,
         minRatio: finite(s.minRatio), maxRatio: finite(s.maxRatio),
-        belowFourFifthsGroups: fourFifths ? r.groups.filter(\.belowFourFifths).count : nil),
+        belowFourFifthsGroups: fourFifths ? r.groups.filter(\.belowFourFifths).count : nil,
+        eligibleWeight: finite(s.eligibleWeight)),
       excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason))
   }
 
-  static func json(_ r: AuditResult) throws -> String {
-    try encodeJSON(document(r))
+  static func json(_ r: AuditResult, sampleWeight: String? = nil) throws -> String {
+    try encodeJSON(document(r, sampleWeight: sampleWeight))
   }
 
   /// Pretty-printed JSON with sorted keys (Foundation's `JSONEncoder` text,
@@ -151,9 +160,11 @@ enum AuditRendering {
   static func csv(_ r: AuditResult) -> String {
     var lines: [String] = []
     let fourFifths = hasFourFifths(r)
+    let weighted = r.groups.first?.weighted != nil
     let header = r.attributes + ["n", "sum", "rate", "ci_low", "ci_high", "disparity",
                                  "disparity_low", "disparity_high", "weight", "tail_weight", "in_tail",
                                  "ratio", "tn", "fp", "fn", "tp"] + (fourFifths ? ["below_four_fifths"] : [])
+      + (weighted ? ["weight_sum", "effective_n"] : [])
     lines.append(header.map(csvField).joined(separator: ","))
     func count(_ n: Int?) -> String { n.map(String.init) ?? "" }
     for g in r.groups {
@@ -165,6 +176,7 @@ enum AuditRendering {
         number(g.ratio), count(g.confusion?.trueNegatives), count(g.confusion?.falsePositives),
         count(g.confusion?.falseNegatives), count(g.confusion?.truePositives),
       ] + (fourFifths ? [g.belowFourFifths ? "1" : "0"] : [])
+        + (weighted ? [number(g.weighted?.weight ?? .nan), number(g.weighted?.effectiveCount ?? .nan)] : [])
       lines.append(fields.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
@@ -218,7 +230,7 @@ enum AuditRendering {
     }
   }
 
-  static func table(_ r: AuditResult, inputName: String) -> String {
+  static func table(_ r: AuditResult, inputName: String, sampleWeight: String? = nil) -> String {
     let c = r.configuration
     let s = r.summary
     let level = fixed(100 * c.confidenceLevel, c.confidenceLevel * 100 == (c.confidenceLevel * 100).rounded() ? 0 : 1)
@@ -226,7 +238,11 @@ enum AuditRendering {
     out += "input: \(inputName); \(grouped(s.rows)) rows, \(s.groups) groups with a rate"
     out += ", \(grouped(s.eligibleRows)) eligible rows"
     out += s.blankLines > 0 ? "; \(grouped(s.blankLines)) blank line\(s.blankLines == 1 ? "" : "s") skipped\n" : "\n"
-    out += "α = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n\n"
+    out += "α = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n"
+    if let sampleWeight {
+      out += "row weights '\(sampleWeight)': weighted rates\(c.weighting == .population ? " and group shares" : ""); n counts rows; intervals from Kish's effective n (approximate)\n"
+    }
+    out += "\n"
     let fourFifths = hasFourFifths(r)
     let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "ratio", "weight", "tail"]
     let rows: [[String]] = r.groups.map { g in
@@ -263,6 +279,9 @@ enum AuditRendering {
       ("effective groups exp(H_2/3)", fixed(s.effectiveGroups, 2)),
       ("excluded rows", r.excluded.total == 0 ? "0" : "\(r.excluded.total) (" + r.excluded.byReason.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"),
     ]
+    if sampleWeight != nil {
+      summaryRows.insert(("eligible weight Σw", fixed(s.eligibleWeight, 2)), at: 0)
+    }
     if fourFifths {
       summaryRows.append(("below four fifths († ratio < 0.8)", "\(r.groups.filter(\.belowFourFifths).count)"))
     }

@@ -53,6 +53,11 @@ struct TestCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (the audit's summary and plots, the test result, tail groups, per-group adjusted p-values) to this file.", valueName: "file.html"))
   var report: String?
 
+  @Option(name: .customLong("sample-weight"), help: ArgumentHelp(
+    "Refused: the tests (permutation, bound, tolerance) assume unweighted rows, exchangeable across groups, and are not valid under survey weights. Use `audit --sample-weight` for weighted estimates, and `test` without it to test the unweighted counts.",
+    valueName: "column"))
+  var sampleWeight: String?
+
   @Flag(help: ArgumentHelp("Print the time spent reading and testing to standard error (for benchmarks).", visibility: .hidden))
   var timing = false
 
@@ -80,6 +85,9 @@ struct TestCommand: ParsableCommand {
       if case .pooled = disparityOptions.reference.reference {} else {
         throw ValidationError("--metric with several metrics: the joint test uses the pooled reference (--reference pooled)")
       }
+    }
+    if sampleWeight != nil {
+      throw ValidationError("--sample-weight: the tests (permutation, bound, tolerance) assume unweighted rows exchangeable across groups; their p-values are not valid under row weights. Run `cvar-audit audit --sample-weight COLUMN` for the weighted estimates, and `test` without it for a test of the unweighted counts")
     }
     guard delta > 0 && delta < 1 else { throw ValidationError("--delta must lie strictly between 0 and 1 (got \(delta))") }
     guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1 (got \(permutations))") }

@@ -134,4 +134,50 @@ import FixtureSupport
     let c = (lower["groups"] as! [[String: Any]]).first { ($0["key"] as! [String: String])["g"] == "low" }!
     #expect((c["pValue"] as! Double) < 1e-6)
   }
+
+  /// --sample-weight: fairlearn's weighted rates, weighted shares, the
+  /// column named in JSON and table; refused where it does not apply.
+  @Test func sampleWeightGivesWeightedRates() throws {
+    let fixture = try Fixtures.json("metric_rates.json")
+    var expected: [String: [String: Any]] = [:]
+    for c in fixture["cases"] as! [[String: Any]] { expected[Self.key(c)] = c }
+    let r = try runCLI(["audit"] + Self.columns + ["--metric", "fnr", "--sample-weight", "w", "--weights", "population", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let doc = try Self.json(r.stdout)
+    #expect(doc["sampleWeight"] as? String == "w")
+    let summary = try #require(doc["summary"] as? [String: Any])
+    let total = try #require(summary["eligibleWeight"] as? Double)
+    #expect(isClose(try #require(summary["overallRate"] as? Double),
+                    number((fixture["pooledWeightedRates"] as! [String: Any])["fnr"])!, relative: 1e-12))
+    for g in try #require(doc["groups"] as? [[String: Any]]) {
+      let c = try #require(expected[Self.key(g)])
+      #expect(isClose(g["rate"] as! Double, number((c["weightedRates"] as! [String: Any])["fnr"])!, relative: 1e-12, absolute: 1e-15))
+      #expect(isClose(g["weight"] as! Double, (g["weightSum"] as! Double) / total, relative: 1e-12))
+      #expect((g["effectiveN"] as! Double) <= Double(g["n"] as! Int) + 1e-9)
+    }
+    let plain = try Self.json(try runCLI(["audit"] + Self.columns + ["--metric", "fnr", "--format", "json"]).stdout)
+    #expect(plain["sampleWeight"] == nil)
+    let table = try runCLI(["audit"] + Self.columns + ["--sample-weight", "w"])
+    #expect(table.stdout.contains("row weights 'w': weighted rates; n counts rows; intervals from Kish's effective n (approximate)"))
+    let csv = try runCLI(["audit"] + Self.columns + ["--sample-weight", "w", "--format", "csv"])
+    #expect(csv.stdout.hasPrefix("a,b,c,n,sum,rate,") && csv.stdout.split(separator: "\n")[0].hasSuffix(",tp,weight_sum,effective_n"))
+
+    let test = try runCLI(["test"] + Self.columns + ["--sample-weight", "w"])
+    #expect(test.status == 2)
+    #expect(test.stderr.contains("not valid under row weights"))
+    let loss = try runCLI(["audit", "--input", Self.rows, "--group-by", "a", "--metric", "loss:w", "--sample-weight", "w"])
+    #expect(loss.status == 2)
+    #expect(loss.stderr.contains("binary metrics"))
+    let aggregates = try temporaryFile("g,metric,n,sum,sum_sq\na,fnr,3,1,1\n")
+    let fromAggregates = try runCLI(["audit", "--aggregates", aggregates, "--group-by", "g", "--metric", "fnr", "--sample-weight", "w"])
+    #expect(fromAggregates.status == 2)
+    #expect(fromAggregates.stderr.contains("--sample-weight needs the rows"))
+    let missing = try runCLI(["audit"] + Self.columns + ["--sample-weight", "weight"])
+    #expect(missing.status == 2)
+    #expect(missing.stderr.contains("no column named 'weight'"))
+    let negative = try temporaryFile("g,y,p,w\na,1,1,1\nb,0,1,-2\n")
+    let bad = try runCLI(["audit", "--input", negative, "--group-by", "g", "--label", "y", "--prediction", "p", "--sample-weight", "w"])
+    #expect(bad.status == 2)
+    #expect(bad.stderr.contains(":3:4") && bad.stderr.contains("row weight"))
+  }
 }

@@ -78,7 +78,8 @@ public enum Reference: Hashable, Sendable, CustomStringConvertible {
 public enum GroupWeighting: Hashable, Sendable, CustomStringConvertible {
   /// 1/K for each of the K groups with a rate.
   case uniform
-  /// n_g / Σ n: the share of the metric's eligible rows.
+  /// n_g / Σ n: the share of the metric's eligible rows (under row weights,
+  /// of their total weight Σw).
   case population
   /// Given shares per group key (normalised over the groups with a rate).
   case custom([[String]: Double])
