@@ -8,14 +8,7 @@ import Distributions
 @Suite struct LowerIsWorseTests {
   /// A table of label-1 rows only: group g has `sizes[g]` rows, `hits[g]` of them predicted 1.
   static func recallTable(sizes: [Int], hits: [Int]) -> GroupTable {
-    var table = GroupTable(attributes: ["g"], hasConfusion: true, hasLoss: false)
-    for (i, (n, x)) in zip(sizes, hits).enumerated() {
-      let g = table.group(for: ["\(i)"])
-      table.addConfusion(group: g, label: 1, prediction: 1, count: x)
-      table.addConfusion(group: g, label: 1, prediction: 0, count: n - x)
-    }
-    table.rowsRead = sizes.reduce(0, +)
-    return table
+    twoCellTable(sizes: sizes, counts: hits, cell: (1, 1), rest: (1, 0))
   }
 
   /// tpr with lower-is-worse is fnr with higher-is-worse: the same
