@@ -27,7 +27,7 @@ enum SequentialReferenceArgument: ExpressibleByArgument {
 
 /// Options shared by `monitor` and `active`: what is tested and how.
 struct SequentialOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
+  @Option(help: ArgumentHelp("Metric: error, accuracy, fnr, fpr, tpr, tnr, ppv, npv, fdr, for, selection, or loss:COLUMN (a loss in [0, 1]); fairlearn names such as recall, precision are accepted.", valueName: "metric"))
   var metric: Metric = .errorRate
 
   @Option(help: ArgumentHelp("CVaR level α in (0, 1]: the share of group weight in the tail."))
@@ -38,6 +38,9 @@ struct SequentialOptions: ParsableArguments {
 
   @Option(help: "Disparity: one-sided (μ_g − μ_ref) or two-sided (|μ_g − μ_ref|).")
   var disparity: DisparityKind = .oneSided
+
+  @Option(help: ArgumentHelp("Which rates are worse, for a one-sided disparity: higher (Δ_g = μ_g − μ_ref) or lower (Δ_g = μ_ref − μ_g). Default: lower for tpr, tnr, ppv, npv and accuracy; higher for the others.", valueName: "higher|lower"))
+  var worse: WorseDirection?
 
   @Option(help: ArgumentHelp("Reference: pooled (mean of the observations, own confidence sequence; monitor's default), population (Σ p_g μ_g with the declared groups' shares, bounded by the group sequences; active's default), or a known rate in [0, 1].",
                              valueName: "pooled|population|number"))
@@ -73,6 +76,9 @@ struct SequentialOptions: ParsableArguments {
     guard tolerance.isFinite && tolerance >= -1 && tolerance <= 1 else {
       throw ValidationError("--tolerance must be a disparity in [-1, 1] (got \(tolerance))")
     }
+    if let worse, disparity == .twoSided {
+      throw ValidationError("--worse \(worse.rawValue) applies to a one-sided disparity; --disparity two-sided counts both sides")
+    }
     if let budget, budget <= 0 { throw ValidationError("--budget must be a positive number of observations (got \(budget))") }
     guard reportEvery >= 0 else { throw ValidationError("--report-every must be 0 or more (got \(reportEvery))") }
     guard l2FirstLook >= 2 else { throw ValidationError("--l2-first-look must be at least 2 (got \(l2FirstLook))") }
@@ -93,7 +99,8 @@ struct SequentialOptions: ParsableArguments {
     }
     return SequentialConfiguration(
       groupKeys: groups.keys, weights: w, alpha: alpha, tolerance: tolerance, delta: delta,
-      disparity: disparity, reference: ref, l2FirstLook: l2Test ? l2FirstLook : nil,
+      disparity: DisparityKind(twoSided: disparity == .twoSided, worse: worse ?? metric.defaultWorse),
+      reference: ref, l2FirstLook: l2Test ? l2FirstLook : nil,
       budget: budget, label: label)
   }
 }

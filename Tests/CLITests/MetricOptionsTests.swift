@@ -180,4 +180,25 @@ import FixtureSupport
     #expect(bad.status == 2)
     #expect(bad.stderr.contains(":3:4") && bad.stderr.contains("row weight"))
   }
+
+  /// `monitor` follows the direction: tpr (lower is worse) stops where fnr
+  /// (higher is worse) does, with the same CVaR; --worse higher differs.
+  @Test func monitorFollowsTheDirection() throws {
+    let compas = Fixtures.repositoryRoot.appendingPathComponent("Sources/CVaRAudit/Resources/compas-two-years.csv").path
+    func run(_ extra: [String]) throws -> [String: Any] {
+      let r = try runCLI(["monitor", "--input", compas, "--label", "two_year_recid", "--score", "decile_score",
+                          "--threshold", "5", "--group-by", "age_cat", "--alpha", "0.34", "--tolerance", "0.05",
+                          "--format", "json"] + extra)
+      #expect(r.status == 0, "\(r.stderr)")
+      return try Self.json(r.stdout)
+    }
+    let tpr = try run(["--metric", "recall"]), fnr = try run(["--metric", "fnr"])
+    let higher = try run(["--metric", "tpr", "--worse", "higher"])
+    #expect(tpr["decision"] as? String == "violation")
+    #expect(tpr["line"] as? Int == fnr["line"] as? Int)
+    #expect(isClose(tpr["cvar"] as! Double, fnr["cvar"] as! Double, relative: 1e-12))
+    #expect(higher["decision"] as? String == "continue")  // tpr above the reference is not a violation
+    let refused = try runCLI(["monitor", "--metric", "tpr", "--disparity", "two-sided", "--worse", "lower"])
+    #expect(refused.status == 2)
+  }
 }
