@@ -126,7 +126,13 @@ struct AuditCommand: ParsableCommand {
       throw CommandFailure(message: "\(input.inputName): \(error)")
     }
     if let report {
-      try HTMLReport.write(HTMLReport.render(result, inputName: input.inputName), to: report)
+      let weights = sampleWeight.map { column in
+        [HTMLReport.Section(
+          title: "Row weights", id: "row-weights",
+          note: "Rates are weighted by the column '\(column)' (Σwℓ / Σw)\(options.weights == .population ? ", and so are the group shares" : ""); n counts rows. The intervals use Kish's effective n (Σw)²/Σw²: approximate, without guaranteed coverage.",
+          rows: [["eligible weight Σw", AuditRendering.fixed(result.summary.eligibleWeight, 2)]])]
+      } ?? []
+      try HTMLReport.write(HTMLReport.render(result, inputName: input.inputName, sections: weights), to: report)
     }
     let output: String
     switch format {

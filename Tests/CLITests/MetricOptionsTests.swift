@@ -159,6 +159,11 @@ import FixtureSupport
     #expect(plain["sampleWeight"] == nil)
     let table = try runCLI(["audit"] + Self.columns + ["--sample-weight", "w"])
     #expect(table.stdout.contains("row weights 'w': weighted rates; n counts rows; intervals from Kish's effective n (approximate)"))
+    let report = FileManager.default.temporaryDirectory.appendingPathComponent("weights-\(UUID().uuidString).html").path
+    defer { try? FileManager.default.removeItem(atPath: report) }
+    #expect(try runCLI(["audit"] + Self.columns + ["--sample-weight", "w", "--report", report]).status == 0)
+    let html = try String(contentsOfFile: report, encoding: .utf8)
+    #expect(html.contains("id=\"row-weights\"") && html.contains("Kish"))
     let csv = try runCLI(["audit"] + Self.columns + ["--sample-weight", "w", "--format", "csv"])
     #expect(csv.stdout.hasPrefix("a,b,c,n,sum,rate,") && csv.stdout.split(separator: "\n")[0].hasSuffix(",tp,weight_sum,effective_n"))
 
