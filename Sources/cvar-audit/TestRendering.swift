@@ -19,6 +19,12 @@ struct TestDocument: Encodable {
     var pValue: Double?
     var holm: Double?
     var benjaminiHochberg: Double?
+    /// rate / reference rate, and the confusion counts (with labels and predictions).
+    var ratio: Double?
+    var tn: Int?
+    var fp: Int?
+    var fn: Int?
+    var tp: Int?
   }
   struct L2: Encodable {
     var value: Double?
@@ -75,6 +81,7 @@ enum TestRendering {
     let c = r.configuration.audit
     let attributes = r.audit.attributes
     func key(_ k: [String]) -> [String: String] { AuditRendering.keyObject(attributes, k) }
+    let audited = Dictionary(r.audit.groups.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     return TestDocument(
       metric: c.metric.description, statistic: r.statistic.rawValue, value: finite(r.value), pValue: finite(r.pValue),
       calibration: r.calibration.rawValue, permutations: r.permutations, seed: r.seed,
@@ -90,7 +97,10 @@ enum TestRendering {
       groups: r.groups.map {
         TestDocument.Group(key: key($0.key), n: $0.statistics.count, rate: finite($0.statistics.mean),
                            disparity: finite($0.disparity), pValue: finite($0.pValue), holm: finite($0.holm),
-                           benjaminiHochberg: finite($0.benjaminiHochberg))
+                           benjaminiHochberg: finite($0.benjaminiHochberg),
+                           ratio: audited[$0.key].flatMap { finite($0.ratio) },
+                           tn: audited[$0.key]?.confusion?.trueNegatives, fp: audited[$0.key]?.confusion?.falsePositives,
+                           fn: audited[$0.key]?.confusion?.falseNegatives, tp: audited[$0.key]?.confusion?.truePositives)
       },
       groupsWithoutVariance: r.groupsWithoutVariance.map(key),
       groupsWithoutRate: r.audit.groupsWithoutRate.map(key))

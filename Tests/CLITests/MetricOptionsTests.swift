@@ -133,6 +133,8 @@ import FixtureSupport
     #expect(higher["decision"] as? String == "no-violation")
     let c = (lower["groups"] as! [[String: Any]]).first { ($0["key"] as! [String: String])["g"] == "low" }!
     #expect((c["pValue"] as! Double) < 1e-6)
+    #expect(c["tp"] as? Int == 12 && c["fn"] as? Int == 28 && c["tn"] as? Int == 0 && c["fp"] as? Int == 0)
+    #expect(isClose(c["ratio"] as! Double, (12.0 / 40) / (332.0 / 440), relative: 1e-12))
   }
 
   /// --sample-weight: fairlearn's weighted rates, weighted shares, the
