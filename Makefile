@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev liblapacke-dev
 # The report test renders HTML in headless Chromium.
 TEST_APT_PACKAGES := chromium
 
-.PHONY: all deps test-deps e2e-deps apt-install build release demo test test-e2e bench bench-update compare clean
+.PHONY: all deps test-deps e2e-deps apt-install build release install uninstall embed-data demo test test-e2e bench bench-update compare clean
 
 all: build
 
@@ -46,6 +46,22 @@ build: deps
 RELEASE_FLAGS := -c release --static-swift-stdlib
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
+
+# Installs the release binary as $(DESTDIR)$(PREFIX)/bin/cvar-audit. It is
+# self-contained (the COMPAS data is compiled in, the Swift runtime linked
+# statically); at run time it needs only OpenBLAS and LAPACKE (`make deps`).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+install: release
+	install -d "$(DESTDIR)$(BINDIR)"
+	install -m 755 "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/cvar-audit" "$(DESTDIR)$(BINDIR)/cvar-audit"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/cvar-audit"
+
+# Regenerates the compiled-in copy of the COMPAS CSV after the CSV changes.
+embed-data:
+	$(PYTHON) Scripts/embed_compas.py
 
 # The main job on the embedded default data: an audit of COMPAS.
 demo: release

@@ -40,8 +40,9 @@ let package = Package(
     .target(
       name: "CVaRAudit",
       dependencies: ["LinearAlgebra", "Distributions", .product(name: "RealModule", package: "swift-numerics")],
-      exclude: ["Resources/PROVENANCE.md"],
-      resources: [.copy("Resources/compas-two-years.csv")]
+      // The CSV is compiled in (Audit/EmbeddedData+CSV.swift, from Scripts/embed_compas.py);
+      // the file stays as the source of that and of the tests' fixtures.
+      exclude: ["Resources"]
     ),
 
     // Sample-size planning (closed-form bounds) and the simulation-study engine.

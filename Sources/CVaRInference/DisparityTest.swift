@@ -98,7 +98,6 @@ public enum DisparityTest {
 
     // Per-group tests, against the chosen reference (`GroupTestMethod`).
     let groupMethod = GroupTestMethod.forReference(c.audit.reference, binary: metric.isBinary, haveRows: lossRows != nil)
-    let oneSided = c.audit.disparity == .oneSided
     var groupP: [Double]
     switch groupMethod {
     case .hypergeometricVersusRest:
@@ -106,15 +105,23 @@ public enum DisparityTest {
       let losses = stats.reduce(0) { $0 + Int($1.sum.rounded()) }
       groupP = stats.map { s in
         let x = Int(s.sum.rounded())
-        return oneSided
-          ? Hypergeometric.upperTail(x, population: total, successes: losses, draws: s.count)
-          : Hypergeometric.twoSidedPValue(x, population: total, successes: losses, draws: s.count)
+        switch c.audit.disparity {
+        case .oneSided: return Hypergeometric.upperTail(x, population: total, successes: losses, draws: s.count)
+        // P(X ≤ x) = P(n_g − X ≥ n_g − x), n_g − X counting the group's rows with ℓ = 0.
+        case .oneSidedLower:
+          return Hypergeometric.upperTail(s.count - x, population: total, successes: total - losses, draws: s.count)
+        case .twoSided: return Hypergeometric.twoSidedPValue(x, population: total, successes: losses, draws: s.count)
+        }
       }
     case .binomialVersusValue(let v):
       groupP = stats.map { s in
         let x = Int(s.sum.rounded())
-        let law = Binomial(count: s.count, probability: v)
-        return oneSided ? law.upperTail(x) : law.twoSidedPValue(x)
+        switch c.audit.disparity {
+        case .oneSided: return Binomial(count: s.count, probability: v).upperTail(x)
+        // P(X ≤ x) as the upper tail of the count of rows with ℓ = 0.
+        case .oneSidedLower: return Binomial(count: s.count, probability: 1 - v).upperTail(s.count - x)
+        case .twoSided: return Binomial(count: s.count, probability: v).twoSidedPValue(x)
+        }
       }
     case .fisherVersusGroup:
       guard case .group(let r) = reference else { preconditionFailure("a reference group") }
@@ -122,9 +129,12 @@ public enum DisparityTest {
       groupP = stats.indices.map { g in
         if g == r { return .nan }
         let n = stats[g].count, x = Int(stats[g].sum.rounded())
-        return oneSided
-          ? Hypergeometric.upperTail(x, population: n + nr, successes: x + xr, draws: n)
-          : Hypergeometric.twoSidedPValue(x, population: n + nr, successes: x + xr, draws: n)
+        switch c.audit.disparity {
+        case .oneSided: return Hypergeometric.upperTail(x, population: n + nr, successes: x + xr, draws: n)
+        case .oneSidedLower:
+          return Hypergeometric.upperTail(n - x, population: n + nr, successes: (n - x) + (nr - xr), draws: n)
+        case .twoSided: return Hypergeometric.twoSidedPValue(x, population: n + nr, successes: x + xr, draws: n)
+        }
       }
     case .permutationVersusRest, .permutationVersusGroup:
       if let lossGroupPValues {

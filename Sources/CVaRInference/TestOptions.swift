@@ -96,7 +96,7 @@ public enum DisparityTestError: Error, CustomStringConvertible, Equatable, Senda
     case .noUsableGroups(let metric):
       "no group has two or more rows eligible for '\(metric)': the l2 statistic is undefined (every U_g needs n_g ≥ 2)"
     case .jointNeedsBinaryMetrics(let m):
-      "the joint test over several metrics needs binary metrics (error, fnr, fpr, selection), not \(m)"
+      "the joint test over several metrics needs binary metrics (\(Metric.binaryMetrics.map(\.description).joined(separator: ", "))), not \(m)"
     case .jointNeedsPooledReference: "the joint test over several metrics measures disparities against the pooled rates: use --reference pooled"
     case .jointNeedsPermutation: "the joint test over several metrics is calibrated by permutation only"
     }

@@ -73,7 +73,7 @@ public struct ToleranceBound: Sendable {
     precondition(delta > 0 && delta < 1, "delta must lie in (0, 1)")
     let each = delta / Double(intervalCount)
     // One-sided at `each` = one end of the two-sided interval at 2·each.
-    let level = disparity == .oneSided ? 2 * each : each
+    let level = disparity == .twoSided ? each : 2 * each
     let referenceInterval: ConfidenceInterval
     var referenceGroup = -1
     switch reference {

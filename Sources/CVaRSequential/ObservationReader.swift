@@ -166,6 +166,10 @@ public final class ObservationReader {
       guard y == 0 else { return .ineligible }
       loss = yHat == 1 ? 1 : 0
     case .selectionRate: loss = Double(yHat)
+    case .truePositiveRate, .trueNegativeRate, .positivePredictiveValue, .negativePredictiveValue,
+         .falseDiscoveryRate, .falseOmissionRate, .accuracy:
+      guard let indicator = metric.indicator(label: y, prediction: yHat) else { return .ineligible }
+      loss = indicator
     case .loss:
       let c = lossColumn!
       guard let value = FieldParsing.double(reader.field(c)), !value.isNaN else {

@@ -4,11 +4,18 @@ import CVaRAudit
 
 extension Metric: ExpressibleByArgument {
   public init?(argument: String) { self.init(name: argument) }
-  public static var defaultCompletionKind: CompletionKind { .list(["error", "fnr", "fpr", "selection"]) }
+  public static var defaultCompletionKind: CompletionKind { .list(Metric.binaryMetrics.map(\.description)) }
 }
 
 extension IntervalMethod: ExpressibleByArgument {}
-extension DisparityKind: ExpressibleByArgument {}
+extension DisparityKind: ExpressibleByArgument {
+  /// `one-sided` or `two-sided`; the side of a one-sided disparity is `--worse`.
+  public init?(argument: String) {
+    guard argument != DisparityKind.oneSidedLower.rawValue else { return nil }
+    self.init(rawValue: argument)
+  }
+  public static var allValueStrings: [String] { ["one-sided", "two-sided"] }
+}
 extension MissingValuePolicy: ExpressibleByArgument {}
 
 /// `--reference pooled|NUMBER|group:VALUE,...`

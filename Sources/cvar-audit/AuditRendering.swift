@@ -15,6 +15,18 @@ struct AuditDocument: Encodable {
     var weight: Double
     var tailWeight: Double
     var inTail: Bool
+    /// rate / reference rate.
+    var ratio: Double?
+    /// ratio < 0.8, for the selection rate only.
+    var belowFourFifths: Bool?
+    /// Confusion counts, when labels and predictions were read.
+    var tn: Int?
+    var fp: Int?
+    var fn: Int?
+    var tp: Int?
+    /// Under --sample-weight: Σw over the eligible rows, and Kish's effective n.
+    var weightSum: Double?
+    var effectiveN: Double?
   }
   struct Summary: Encodable {
     var groups: Int
@@ -34,6 +46,12 @@ struct AuditDocument: Encodable {
     var effectiveGroups: Double?
     var tailGroups: Int
     var simultaneousIntervals: Int
+    var minRatio: Double?
+    var maxRatio: Double?
+    /// Groups with ratio < 0.8, for the selection rate only.
+    var belowFourFifthsGroups: Int?
+    /// Under --sample-weight: Σw over the eligible rows.
+    var eligibleWeight: Double?
   }
   struct Excluded: Encodable {
     var total: Int
@@ -45,6 +63,10 @@ struct AuditDocument: Encodable {
   var groupBy: [String]
   var weights: String
   var disparity: String
+  /// higher, lower (one-sided) or either (two-sided).
+  var worse: String
+  /// The row-weight column (--sample-weight), absent without.
+  var sampleWeight: String?
   var reference: String
   var confidenceLevel: Double
   var interval: String
@@ -63,11 +85,28 @@ enum AuditRendering {
     Dictionary(uniqueKeysWithValues: zip(attributes, key))
   }
 
-  static func document(_ r: AuditResult) -> AuditDocument {
+  /// `one-sided` or `two-sided` (the side is `worseName`).
+  static func sidesName(_ kind: DisparityKind) -> String { kind.isOneSided ? "one-sided" : "two-sided" }
+
+  /// `higher`, `lower`, or `either` for a two-sided disparity.
+  static func worseName(_ kind: DisparityKind) -> String { kind.worse?.rawValue ?? "either" }
+
+  /// The disparity as the header lines name it: `one-sided`, `two-sided`, or
+  /// for a lower-is-worse metric the definition too.
+  static func disparityText(_ kind: DisparityKind) -> String {
+    kind == .oneSidedLower ? "one-sided disparity (lower is worse: Δ = reference − rate)" : "\(sidesName(kind)) disparity"
+  }
+
+  /// Whether the four-fifths flag applies (the selection rate).
+  static func hasFourFifths(_ r: AuditResult) -> Bool { r.configuration.metric == .selectionRate }
+
+  static func document(_ r: AuditResult, sampleWeight: String? = nil) -> AuditDocument {
     let s = r.summary
+    let fourFifths = hasFourFifths(r)
     return AuditDocument(
       metric: r.configuration.metric.description, alpha: r.configuration.alpha, groupBy: r.attributes,
-      weights: r.configuration.weighting.description, disparity: r.configuration.disparity.rawValue,
+      weights: r.configuration.weighting.description, disparity: sidesName(r.configuration.disparity),
+      worse: worseName(r.configuration.disparity), sampleWeight: sampleWeight,
       reference: r.configuration.reference.description, confidenceLevel: r.configuration.confidenceLevel,
       interval: r.configuration.intervalMethod.rawValue,
       simultaneousInterval: r.configuration.simultaneousMethod.rawValue,
@@ -77,7 +116,11 @@ enum AuditRendering {
           ci: [finite(g.confidenceInterval.lower), finite(g.confidenceInterval.upper)],
           disparity: finite(g.disparity),
           disparityInterval: [finite(g.disparityInterval.lower), finite(g.disparityInterval.upper)],
-          weight: g.weight, tailWeight: g.tailWeight, inTail: g.inTail)
+          weight: g.weight, tailWeight: g.tailWeight, inTail: g.inTail, ratio: finite(g.ratio),
+          belowFourFifths: fourFifths ? g.belowFourFifths : nil,
+          tn: g.confusion?.trueNegatives, fp: g.confusion?.falsePositives,
+          fn: g.confusion?.falseNegatives, tp: g.confusion?.truePositives,
+          weightSum: g.weighted?.weight, effectiveN: g.weighted?.effectiveCount)
       },
       groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
       summary: AuditDocument.Summary(
@@ -87,12 +130,15 @@ enum AuditRendering {
         meanDisparity: finite(s.meanDisparity),
         cvarInterval: [finite(s.cvarInterval.lower), finite(s.cvarInterval.upper)],
         renyi23: finite(s.renyi23), norm23: finite(s.norm23), effectiveGroups: finite(s.effectiveGroups),
-        tailGroups: r.groups.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals),
+        tailGroups: r.groups.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals,
+        minRatio: finite(s.minRatio), maxRatio: finite(s.maxRatio),
+        belowFourFifthsGroups: fourFifths ? r.groups.filter(\.belowFourFifths).count : nil,
+        eligibleWeight: finite(s.eligibleWeight)),
       excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason))
   }
 
-  static func json(_ r: AuditResult) throws -> String {
-    try encodeJSON(document(r))
+  static func json(_ r: AuditResult, sampleWeight: String? = nil) throws -> String {
+    try encodeJSON(document(r, sampleWeight: sampleWeight))
   }
 
   /// Pretty-printed JSON with sorted keys (Foundation's `JSONEncoder` text,
@@ -125,16 +171,24 @@ enum AuditRendering {
 
   static func csv(_ r: AuditResult, escapeFormulas: Bool = false) -> String {
     var lines: [String] = []
+    let fourFifths = hasFourFifths(r)
+    let weighted = r.groups.first?.weighted != nil
     let header = r.attributes + ["n", "sum", "rate", "ci_low", "ci_high", "disparity",
-                                 "disparity_low", "disparity_high", "weight", "tail_weight", "in_tail"]
+                                 "disparity_low", "disparity_high", "weight", "tail_weight", "in_tail",
+                                 "ratio", "tn", "fp", "fn", "tp"] + (fourFifths ? ["below_four_fifths"] : [])
+      + (weighted ? ["weight_sum", "effective_n"] : [])
     lines.append(header.map { csvField($0, escapeFormulas: escapeFormulas) }.joined(separator: ","))
+    func count(_ n: Int?) -> String { n.map(String.init) ?? "" }
     for g in r.groups {
       let fields = g.key.map { csvField($0, escapeFormulas: escapeFormulas) } + [
         "\(g.statistics.count)", number(g.statistics.sum), number(g.rate),
         number(g.confidenceInterval.lower), number(g.confidenceInterval.upper), number(g.disparity),
         number(g.disparityInterval.lower), number(g.disparityInterval.upper),
         number(g.weight), number(g.tailWeight), g.inTail ? "1" : "0",
-      ]
+        number(g.ratio), count(g.confusion?.trueNegatives), count(g.confusion?.falsePositives),
+        count(g.confusion?.falseNegatives), count(g.confusion?.truePositives),
+      ] + (fourFifths ? [g.belowFourFifths ? "1" : "0"] : [])
+        + (weighted ? [number(g.weighted?.weight ?? .nan), number(g.weighted?.effectiveCount ?? .nan)] : [])
       lines.append(fields.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
@@ -189,11 +243,18 @@ enum AuditRendering {
     case .falseNegativeRate: "false negative rate"
     case .falsePositiveRate: "false positive rate"
     case .selectionRate: "selection rate"
+    case .truePositiveRate: "true positive rate"
+    case .trueNegativeRate: "true negative rate"
+    case .positivePredictiveValue: "positive predictive value"
+    case .negativePredictiveValue: "negative predictive value"
+    case .falseDiscoveryRate: "false discovery rate"
+    case .falseOmissionRate: "false omission rate"
+    case .accuracy: "accuracy"
     case .loss(let c): "mean loss '\(c)'"
     }
   }
 
-  static func table(_ r: AuditResult, inputName: String) -> String {
+  static func table(_ r: AuditResult, inputName: String, sampleWeight: String? = nil) -> String {
     let c = r.configuration
     let s = r.summary
     let level = fixed(100 * c.confidenceLevel, c.confidenceLevel * 100 == (c.confidenceLevel * 100).rounded() ? 0 : 1)
@@ -201,16 +262,22 @@ enum AuditRendering {
     out += "input: \(inputName); \(grouped(s.rows)) rows, \(s.groups) groups with a rate"
     out += ", \(grouped(s.eligibleRows)) eligible rows"
     out += s.blankLines > 0 ? "; \(grouped(s.blankLines)) blank line\(s.blankLines == 1 ? "" : "s") skipped\n" : "\n"
-    out += "α = \(c.alpha), weights \(c.weighting), \(c.disparity.rawValue) disparity against the \(referenceName(c.reference)) rate\n\n"
-    let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "weight", "tail"]
+    out += "α = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n"
+    if let sampleWeight {
+      out += "row weights '\(sampleWeight)': weighted rates\(c.weighting == .population ? " and group shares" : ""); n counts rows; intervals from Kish's effective n (approximate)\n"
+    }
+    out += "\n"
+    let fourFifths = hasFourFifths(r)
+    let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "ratio", "weight", "tail"]
     let rows: [[String]] = r.groups.map { g in
       [displayKey(g.key), grouped(g.statistics.count), fixed(g.rate),
        "[\(fixed(g.confidenceInterval.lower)), \(fixed(g.confidenceInterval.upper))]",
-       signed(g.disparity), fixed(g.weight), g.inTail ? (g.tailWeight < g.weight / c.alpha * (1 - 1e-9) ? "* (part)" : "*") : ""]
+       signed(g.disparity), fixed(g.ratio, 2) + (fourFifths && g.belowFourFifths ? "†" : ""), fixed(g.weight),
+       g.inTail ? (g.tailWeight < g.weight / c.alpha * (1 - 1e-9) ? "* (part)" : "*") : ""]
     }
     var widths = headers.map(\.count)
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    let rightAligned: Set<Int> = [1, 2, 4, 5]
+    let rightAligned: Set<Int> = [1, 2, 4, 5, 6]
     func line(_ cells: [String]) -> String {
       trimmingTrailingSpaces(cells.enumerated().map { pad($1, widths[$0], right: rightAligned.contains($0)) }.joined(separator: "  "))
     }
@@ -219,7 +286,7 @@ enum AuditRendering {
     for row in rows { out += line(row) + "\n" }
     out += "\n"
     let alphaText = "\(c.alpha)"
-    let summaryRows: [(String, String)] = [
+    var summaryRows: [(String, String)] = [
       ("overall rate", fixed(s.overallRate)),
       ("reference rate", fixed(s.referenceRate)),
       ("CVaR_\(alphaText) of disparities", signed(s.cvar)),
@@ -227,6 +294,7 @@ enum AuditRendering {
       ("VaR_\(alphaText)", signed(s.valueAtRisk)),
       ("max gap (max disparity)", signed(s.maxGap)),
       ("max − min rate (between groups)", fixed(s.betweenGroupsDifference)),
+      ("min / max ratio to reference", "\(fixed(s.minRatio, 2)) / \(fixed(s.maxRatio, 2))"),
       ("weighted mean disparity", signed(s.meanDisparity)),
       ("tail groups (*)", "\(r.groups.filter(\.inTail).count)"),
       ("H_2/3(w)", "\(fixed(s.renyi23)) nats"),
@@ -234,6 +302,12 @@ enum AuditRendering {
       ("effective groups exp(H_2/3)", fixed(s.effectiveGroups, 2)),
       ("excluded rows", r.excluded.total == 0 ? "0" : "\(r.excluded.total) (" + r.excluded.byReason.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"),
     ]
+    if sampleWeight != nil {
+      summaryRows.insert(("eligible weight Σw", fixed(s.eligibleWeight, 2)), at: 0)
+    }
+    if fourFifths {
+      summaryRows.append(("below four fifths († ratio < 0.8)", "\(r.groups.filter(\.belowFourFifths).count)"))
+    }
     let labelWidth = summaryRows.map(\.0.count).max()!
     for (label, value) in summaryRows { out += pad(label, labelWidth) + "  " + value + "\n" }
     if !r.groupsWithoutRate.isEmpty {

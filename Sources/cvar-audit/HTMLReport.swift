@@ -98,7 +98,7 @@ enum HTMLReport {
       </style></head><body>
       <h1>CVaR audit of the \(escape(AuditRendering.metricName(c.metric))) across \(escape(r.attributes.joined(separator: " × ")))</h1>
       <p class="note">Input: \(escape(inputName)). \(s.rows) rows, \(s.groups) groups with a rate, \(s.eligibleRows) eligible rows.
-      α = \(c.alpha), \(escape(c.weighting.description)) weights, \(escape(c.disparity.rawValue)) disparity against the \(escape(AuditRendering.referenceName(c.reference))) rate.</p>
+      α = \(c.alpha), \(escape(c.weighting.description)) weights, \(escape(AuditRendering.disparityText(c.disparity))) against the \(escape(AuditRendering.referenceName(c.reference))) rate.</p>
 
       """
     html += "<h2>Summary</h2>\n<table class=\"summary\" id=\"summary\">\n"

@@ -107,13 +107,16 @@ struct InputOptions: ParsableArguments {
     }
   }
 
-  /// Streams the input into a group table holding what `metrics` need.
-  func loadTable(metrics: [Metric]) throws -> GroupTable {
+  /// Streams the input into a group table holding what `metrics` need (and,
+  /// with `sampleWeight`, the row weights of that column per confusion cell).
+  func loadTable(metrics: [Metric], sampleWeight: String? = nil) throws -> GroupTable {
     if let aggregates {
+      precondition(sampleWeight == nil, "row weights need the rows")
       return try AggregatesFile.read(path: aggregates, delimiter: delimiterByte)
         .groupTable(groupBy: columns.groupBy, metrics: metrics, missing: missing)
     }
-    let selection = rowColumns(metrics: metrics)
+    var selection = rowColumns(metrics: metrics)
+    selection.weightColumn = sampleWeight
     return try GroupAggregator.aggregate(path: try rowsPath(), delimiter: delimiterByte, columns: selection)
   }
 

@@ -28,14 +28,14 @@ struct SQLCommand: ParsableCommand {
 
   @OptionGroup var predictionOptions: PredictionOptions
 
-  @Option(help: ArgumentHelp("Comma-separated metrics: error, fnr, fpr, selection, loss:COLUMN. Binary metrics with a label give the four confusion cells, which serve every binary metric.", valueName: "m1,m2"))
+  @Option(help: ArgumentHelp("Comma-separated metrics: error, accuracy, fnr, fpr, tpr, tnr, ppv, npv, fdr, for, selection, loss:COLUMN. Binary metrics with a label give the four confusion cells, which serve every binary metric.", valueName: "m1,m2"))
   var metric: String = "error"
 
   var metrics: [Metric] {
     get throws {
       try columnList(metric).map { name in
         guard let m = Metric(name: name) else {
-          throw ValidationError("unknown metric '\(name)': expected error, fnr, fpr, selection or loss:COLUMN")
+          throw ValidationError("unknown metric '\(name)': expected \(Metric.binaryMetrics.map(\.description).joined(separator: ", ")) or loss:COLUMN")
         }
         return m
       }

@@ -27,7 +27,7 @@ enum SequentialReferenceArgument: ExpressibleByArgument {
 
 /// Options shared by `monitor` and `active`: what is tested and how.
 struct SequentialOptions: ParsableArguments {
-  @Option(help: ArgumentHelp("Metric: error, fnr, fpr, selection, or loss:COLUMN (a loss in [0, 1]).", valueName: "metric"))
+  @Option(help: ArgumentHelp("Metric: error, accuracy, fnr, fpr, tpr, tnr, ppv, npv, fdr, for, selection, or loss:COLUMN (a loss in [0, 1]); fairlearn names such as recall, precision are accepted.", valueName: "metric"))
   var metric: Metric = .errorRate
 
   @Option(range: .alpha, help: "CVaR level α: the share of group weight in the tail.")
@@ -38,6 +38,9 @@ struct SequentialOptions: ParsableArguments {
 
   @Option(help: "Disparity: one-sided (μ_g − μ_ref) or two-sided (|μ_g − μ_ref|).")
   var disparity: DisparityKind = .oneSided
+
+  @Option(help: ArgumentHelp("Which rates are worse, for a one-sided disparity: higher (Δ_g = μ_g − μ_ref) or lower (Δ_g = μ_ref − μ_g). Default: lower for tpr, tnr, ppv, npv and accuracy; higher for the others.", valueName: "higher|lower"))
+  var worse: WorseDirection?
 
   @Option(parsing: .unconditional, help: ArgumentHelp("Reference: population (the default: Σ p_g μ_g with the declared groups' shares, bounded by the group sequences; valid in any arrival order), pooled (mean of all observations with its own confidence sequence; valid only for rows in exchangeable order, i.e. an i.i.d. stream or a uniformly shuffled file, not a file sorted by group or time; refused with a --sampler other than iid), or a known rate in [0, 1].",
                              valueName: "population|pooled|number"))
@@ -68,6 +71,9 @@ struct SequentialOptions: ParsableArguments {
   var reportEvery: Int = 0
 
   func validate() throws {
+    if let worse, disparity == .twoSided {
+      throw ValidationError("--worse \(worse.rawValue) applies to a one-sided disparity; --disparity two-sided counts both sides")
+    }
     if l2Test && sampler.isDataDependent {
       throw ValidationError("--l2-test needs a sampler that does not look at the losses; it is not valid with --sampler adaptive")
     }
@@ -87,7 +93,8 @@ struct SequentialOptions: ParsableArguments {
     }
     return SequentialConfiguration(
       groupKeys: groups.keys, weights: w, alpha: alpha, tolerance: tolerance, delta: delta,
-      disparity: disparity, reference: ref, l2FirstLook: l2Test ? l2FirstLook : nil,
+      disparity: DisparityKind(twoSided: disparity == .twoSided, worse: worse ?? metric.defaultWorse),
+      reference: ref, l2FirstLook: l2Test ? l2FirstLook : nil,
       budget: budget, label: label)
   }
 }

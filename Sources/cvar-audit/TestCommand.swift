@@ -23,7 +23,7 @@ struct TestCommand: ParsableCommand {
 
   @OptionGroup var input: InputOptions
 
-  @Option(help: ArgumentHelp("Metric, or a comma-separated list for a joint test: error, fnr, fpr, selection, loss:COLUMN.",
+  @Option(help: ArgumentHelp("Metric, or a comma-separated list for a joint test: error, accuracy, fnr, fpr, tpr, tnr, ppv, npv, fdr, for, selection, loss:COLUMN (fairlearn names such as recall, precision are accepted).",
                              valueName: "m1,m2"))
   var metric: String = "error"
 
@@ -41,7 +41,7 @@ struct TestCommand: ParsableCommand {
   @Option(range: .seed, help: "Seed of the permutations (same seed, same p-value).")
   var seed: UInt64 = 0
 
-  @Option(range: .probability, help: "Level δ: 'violation' when p ≤ δ.")
+  @Option(range: .probability, help: "Significance level δ of the test: 'violation' when p ≤ δ (not the CVaR level: that is --alpha).")
   var delta: Double = 0.05
 
   @Option(range: .disparity, help: "Tolerance ε0 for --calibration tolerance (H0: CVaR_α ≤ ε0).", valueName: "ε0")
@@ -52,6 +52,11 @@ struct TestCommand: ParsableCommand {
 
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (the audit's summary and plots, the test result, tail groups, per-group adjusted p-values) to this file.", valueName: "file.html"))
   var report: String?
+
+  @Option(name: .customLong("sample-weight"), help: ArgumentHelp(
+    "Refused: the tests (permutation, bound, tolerance) assume unweighted rows, exchangeable across groups, and are not valid under survey weights. Use `audit --sample-weight` for weighted estimates, and `test` without it to test the unweighted counts.",
+    valueName: "column"))
+  var sampleWeight: String?
 
   @Flag(help: ArgumentHelp("Print the time spent reading and testing to standard error (for benchmarks).", visibility: .hidden))
   var timing = false
@@ -66,7 +71,7 @@ struct TestCommand: ParsableCommand {
       throw ValidationError("--metric needs one or more metric names separated by commas (got '\(metric)')")
     }
     for name in names where Metric(name: name) == nil {
-      throw ValidationError("--metric: unknown metric '\(name)'; use error, fnr, fpr, selection or loss:COLUMN")
+      throw ValidationError("--metric: unknown metric '\(name)'; use \(Metric.binaryMetrics.map(\.description).joined(separator: ", ")) or loss:COLUMN")
     }
     if Set(names).count != names.count { throw ValidationError("--metric names a metric twice (got '\(metric)')") }
     if metrics.filter({ !$0.isBinary }).count > 1 { throw ValidationError("--metric: one loss column at a time") }
@@ -80,6 +85,9 @@ struct TestCommand: ParsableCommand {
       if case .pooled = disparityOptions.reference.reference {} else {
         throw ValidationError("--metric with several metrics: the joint test uses the pooled reference (--reference pooled)")
       }
+    }
+    if sampleWeight != nil {
+      throw ValidationError("--sample-weight: the tests (permutation, bound, tolerance) assume unweighted rows exchangeable across groups; their p-values are not valid under row weights. Run `cvar-audit audit --sample-weight COLUMN` for the weighted estimates, and `test` without it for a test of the unweighted counts")
     }
     switch calibration {
     case .permutation:
@@ -103,7 +111,7 @@ struct TestCommand: ParsableCommand {
   func configuration(for metric: Metric) -> DisparityTestConfiguration {
     DisparityTestConfiguration(
       audit: AuditConfiguration(metric: metric, alpha: disparityOptions.alpha, weighting: disparityOptions.weights.weighting,
-                                disparity: disparityOptions.disparity, reference: disparityOptions.reference.reference,
+                                disparity: disparityOptions.disparityKind(for: metric), reference: disparityOptions.reference.reference,
                                 confidenceLevel: 1 - delta),
       statistic: resolvedStatistic, calibration: calibration, permutations: permutations, seed: seed, delta: delta,
       tolerance: tolerance)

@@ -19,6 +19,12 @@ struct TestDocument: Encodable {
     var pValue: Double?
     var holm: Double?
     var benjaminiHochberg: Double?
+    /// rate / reference rate, and the confusion counts (with labels and predictions).
+    var ratio: Double?
+    var tn: Int?
+    var fp: Int?
+    var fn: Int?
+    var tp: Int?
   }
   struct L2: Encodable {
     var value: Double?
@@ -48,6 +54,8 @@ struct TestDocument: Encodable {
   var alpha: Double
   var weights: String
   var disparity: String
+  /// higher, lower (one-sided) or either (two-sided).
+  var worse: String
   var reference: String
   var referenceRate: Double?
   var groupBy: [String]
@@ -81,14 +89,15 @@ enum TestRendering {
     let c = r.configuration.audit
     let attributes = r.audit.attributes
     func key(_ k: [String]) -> [String: String] { AuditRendering.keyObject(attributes, k) }
+    let audited = Dictionary(r.audit.groups.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
     return TestDocument(
       metric: c.metric.description, statistic: r.statistic.rawValue, value: finite(r.value), pValue: finite(r.pValue),
       calibration: r.calibration.rawValue, permutations: r.permutations, seed: r.seed,
       monteCarloError: r.monteCarloError, delta: r.delta, decision: r.decision.rawValue, tolerance: r.tolerance,
       lowerConfidenceBound: r.lowerConfidenceBound.flatMap(finite), boundVariance: r.boundVariance.flatMap(finite),
       boundMean: r.boundMean.flatMap(finite),
-      alpha: c.alpha, weights: c.weighting.description, disparity: c.disparity.rawValue,
-      reference: c.reference.description, referenceRate: finite(r.audit.summary.referenceRate), groupBy: attributes,
+      alpha: c.alpha, weights: c.weighting.description, disparity: AuditRendering.sidesName(c.disparity),
+      worse: AuditRendering.worseName(c.disparity), reference: c.reference.description, referenceRate: finite(r.audit.summary.referenceRate), groupBy: attributes,
       l2Estimate: TestDocument.L2(value: finite(r.l2Estimate.value), standardError: finite(r.l2Estimate.standardError)),
       tailGroups: r.tailGroups.map {
         TestDocument.Tail(key: key($0.key), disparity: finite($0.disparity), tailWeight: $0.tailWeight,
@@ -96,11 +105,14 @@ enum TestRendering {
       },
       groupTest: TestDocument.GroupTestDescription(
         null: r.groupTest.null, method: r.groupTest.method,
-        alternative: c.disparity == .oneSided ? "greater" : "two-sided"),
+        alternative: c.disparity == .oneSided ? "greater" : c.disparity == .oneSidedLower ? "less" : "two-sided"),
       groups: r.groups.map {
         TestDocument.Group(key: key($0.key), n: $0.statistics.count, rate: finite($0.statistics.mean),
                            disparity: finite($0.disparity), pValue: finite($0.pValue), holm: $0.pValue.isNaN ? nil : finite($0.holm),
-                           benjaminiHochberg: $0.pValue.isNaN ? nil : finite($0.benjaminiHochberg))
+                           benjaminiHochberg: $0.pValue.isNaN ? nil : finite($0.benjaminiHochberg),
+                           ratio: audited[$0.key].flatMap { finite($0.ratio) },
+                           tn: audited[$0.key]?.confusion?.trueNegatives, fp: audited[$0.key]?.confusion?.falsePositives,
+                           fn: audited[$0.key]?.confusion?.falseNegatives, tp: audited[$0.key]?.confusion?.truePositives)
       },
       groupsWithoutVariance: r.groupsWithoutVariance.map(key),
       groupsWithoutRate: r.audit.groupsWithoutRate.map(key))
@@ -137,7 +149,11 @@ enum TestRendering {
 
   /// "one-sided exact binomial p-values (H0: rate_g = 0.9)" and the like.
   static func groupTestText(_ r: DisparityTestResult) -> String {
-    let side = r.configuration.audit.disparity == .oneSided ? "one-sided" : "two-sided"
+    let side = switch r.configuration.audit.disparity {
+    case .oneSided: "one-sided (higher)"
+    case .oneSidedLower: "one-sided (lower)"
+    case .twoSided: "two-sided"
+    }
     var text = "\(side) \(r.groupTest.method) p-values (H0: \(r.groupTest.null)"
     if case .group(let key) = r.configuration.audit.reference { text += "; \(key.joined(separator: ",")) itself not tested" }
     return text + ")"
@@ -150,7 +166,7 @@ enum TestRendering {
       let attributes = r.audit.attributes
       out += "CVaR disparity test of the \(AuditRendering.metricName(c.metric)) across \(attributes.joined(separator: " × "))\n"
       out += "input: \(inputName); \(r.groups.count) groups with a rate, \(AuditRendering.grouped(r.audit.summary.eligibleRows)) eligible rows\n"
-      out += "α = \(c.alpha), weights \(c.weighting), \(c.disparity.rawValue) disparity against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
+      out += "α = \(c.alpha), weights \(c.weighting), \(AuditRendering.disparityText(c.disparity)) against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
       let statisticName: String
       switch r.statistic {
       case .l2: statisticName = "l2 (Σ w̃ U_g)"

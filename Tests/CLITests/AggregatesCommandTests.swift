@@ -35,7 +35,7 @@ private let good = """
     ("g,metric,n,sum,sum_sq\na,fnr,three,1,1\n", ":2:3: column 'n': expected a finite number, found \"three\""),
     ("g,metric,n,sum,sum_sq\na,fnr,3,,\n", "empty (SQL NULL)"),
     ("g,metric,n,sum,sum_sq\na,fnr,2.5,1,1\n", "expected a whole number of rows"),
-    ("g,metric,n,sum,sum_sq\na,recall,3,1,1\n", "unknown metric \"recall\""),
+    ("g,metric,n,sum,sum_sq\na,f1_score,3,1,1\n", "unknown metric \"f1_score\""),
     ("g,metric,n,sum,sum_sq\na,tn,3,1,1\na,fp,3,1,1\na,fn,3,1,1\n", "lacks 'tp'"),
     ("g,metric,n,sum,sum_sq\na,fpr,3,1,1\n", "no records for the metric 'fnr'"),
     ("\"g\\\"x\",metric,n,sum,sum_sq\na,fnr,3,1,1\n", "escape='\"'"),

@@ -49,7 +49,7 @@ import FixtureSupport
                         "--format", "csv", "--alpha", "0.5"], stdin: data)
     #expect(r.status == 0, "\(r.stderr)")
     let lines = r.stdout.split(separator: "\n")
-    #expect(lines.first == "race,n,sum,rate,ci_low,ci_high,disparity,disparity_low,disparity_high,weight,tail_weight,in_tail")
+    #expect(lines.first == "race,n,sum,rate,ci_low,ci_high,disparity,disparity_low,disparity_high,weight,tail_weight,in_tail,ratio,tn,fp,fn,tp")
     #expect(lines.count == 3)
     #expect(lines[1].hasPrefix("A,2,1.0,0.5,"))  // A: 1 error of 2; B: 1 of 3
   }
@@ -145,7 +145,7 @@ import FixtureSupport
     try Self.expectFailure(["audit", "--input", file, "--group-by", "", "--label", "y", "--prediction", "p"], mentions: ["--group-by"])
     try Self.expectFailure(["audit", "--input", file, "--group-by", "g,,y", "--label", "y", "--prediction", "p"], mentions: ["--group-by"])
     try Self.expectFailure(["audit", "--input", file, "--label", "y", "--prediction", "p"], mentions: ["--group-by is required"])
-    try Self.expectFailure(Self.base + ["--input", file, "--metric", "accuracy"], mentions: ["--metric"])
+    try Self.expectFailure(Self.base + ["--input", file, "--metric", "f1_score"], mentions: ["--metric"])
     try Self.expectFailure(Self.base + ["--input", file, "--confidence-level", "1"], mentions: ["--confidence-level"])
     try Self.expectFailure(["audit", "--input", file, "--group-by", "g", "--prediction", "p"], mentions: ["needs --label"])
     try Self.expectFailure(Self.base + ["--input", file, "--reference", "group:a,b"], mentions: ["--reference"])

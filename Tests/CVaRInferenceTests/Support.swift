@@ -5,11 +5,17 @@ import Distributions
 /// `errors[g]` are errors (label 1, prediction 0); the rest are label 0,
 /// prediction 0.
 func errorTable(sizes: [Int], errors: [Int]) -> GroupTable {
+  twoCellTable(sizes: sizes, counts: errors, cell: (1, 0), rest: (0, 0))
+}
+
+/// A group table with two confusion cells: group g has `counts[g]` rows in
+/// `cell` (label, prediction) and `sizes[g] − counts[g]` in `rest`.
+func twoCellTable(sizes: [Int], counts: [Int], cell: (Int, Int), rest: (Int, Int)) -> GroupTable {
   var table = GroupTable(attributes: ["g"], hasConfusion: true, hasLoss: false)
-  for (i, (n, x)) in zip(sizes, errors).enumerated() {
+  for (i, (n, x)) in zip(sizes, counts).enumerated() {
     let g = table.group(for: ["\(i)"])
-    table.addConfusion(group: g, label: 1, prediction: 0, count: x)
-    table.addConfusion(group: g, label: 0, prediction: 0, count: n - x)
+    table.addConfusion(group: g, label: cell.0, prediction: cell.1, count: x)
+    table.addConfusion(group: g, label: rest.0, prediction: rest.1, count: n - x)
   }
   table.rowsRead = sizes.reduce(0, +)
   return table

@@ -51,6 +51,10 @@ public enum AuditError: Error, CustomStringConvertible, Equatable, Sendable {
       switch metric {
       case "fnr": hint = " (the false negative rate needs rows with label 1)"
       case "fpr": hint = " (the false positive rate needs rows with label 0)"
+      case "tpr": hint = " (the true positive rate needs rows with label 1)"
+      case "tnr": hint = " (the true negative rate needs rows with label 0)"
+      case "ppv", "fdr": hint = " (\(metric) needs rows with prediction 1)"
+      case "npv", "for": hint = " (\(metric) needs rows with prediction 0)"
       default: hint = ""
       }
       return "no rows are eligible for the metric '\(metric)'\(hint)"
@@ -82,7 +86,22 @@ public struct GroupResult: Hashable, Sendable {
   public var weight: Double
   /// λ_g: the group's share of the CVaR.
   public var tailWeight: Double
+  /// μ̂_g / μ_ref, the ratio disparity (Aequitas' "disparity"); NaN when μ_ref = 0.
+  public var ratio: Double = .nan
+  /// The group's confusion counts, when the table has labels and predictions.
+  public var confusion: ConfusionCounts? = nil
+  /// Under row weights: the group's weighted statistics (`rate` is their
+  /// mean, `weight` under population weighting their share of Σw, and the
+  /// intervals are formed from Kish's effective n); nil without.
+  public var weighted: WeightedStatistics? = nil
   public var inTail: Bool { tailWeight > 0 }
+
+  /// The four-fifths (80%) rule's threshold on `ratio`.
+  public static let fourFifths = 0.8
+
+  /// Whether the ratio is below four fifths (the EEOC's adverse-impact flag,
+  /// meant for a selection rate that is a benefit).
+  public var belowFourFifths: Bool { ratio < GroupResult.fourFifths }
 }
 
 /// The summary of an audit.
@@ -117,6 +136,12 @@ public struct AuditSummary: Hashable, Sendable {
   public var effectiveGroups: Double
   /// Number of intervals in the simultaneous union bound.
   public var simultaneousIntervals: Int
+  /// min_g μ̂_g / μ_ref (NaN when μ_ref = 0).
+  public var minRatio: Double = .nan
+  /// max_g μ̂_g / μ_ref (NaN when μ_ref = 0).
+  public var maxRatio: Double = .nan
+  /// Σw over the eligible rows of the groups with a rate, under row weights (NaN without).
+  public var eligibleWeight: Double = .nan
 }
 
 /// The result of an audit.
@@ -148,13 +173,21 @@ public enum DisparityAudit {
     precondition(metric.isBinary || !configuration.intervalMethod.needsBinaryLoss,
                  "\(configuration.intervalMethod.rawValue) intervals need a binary metric")
     let all = table.statistics(for: metric)
+    // Under row weights (binary metrics): weighted rates and shares; a group
+    // has a rate when its eligible rows have a positive total weight.
+    let allWeighted = table.hasSampleWeights && metric.isBinary ? table.weightedStatistics(for: metric) : nil
     var included: [Int] = []
     var withoutRate: [[String]] = []
     for g in 0..<table.groupCount {
-      if all[g].count > 0 { included.append(g) } else { withoutRate.append(table.keys[g]) }
+      let hasRate = allWeighted.map { $0[g].weight > 0 } ?? (all[g].count > 0)
+      if hasRate { included.append(g) } else { withoutRate.append(table.keys[g]) }
     }
     guard !included.isEmpty else { throw AuditError.noEligibleRows(metric: metric.description) }
     let stats = included.map { all[$0] }
+    let weightedStats = allWeighted.map { w in included.map { w[$0] } }
+    // What the intervals are formed from: the rows, or Kish's effective counts.
+    let intervalStats = weightedStats?.map(\.effectiveStatistics) ?? stats
+    let pooledWeighted = weightedStats?.reduce(WeightedStatistics(), +)
     let keys = included.map { table.keys[$0] }
     let k = included.count
     let delta = 1 - configuration.confidenceLevel
@@ -165,16 +198,16 @@ public enum DisparityAudit {
     let referenceStatistics: SufficientStatistics?
     switch configuration.reference {
     case .pooled:
-      referenceRate = pooled.mean
-      referenceStatistics = pooled
+      referenceRate = pooledWeighted?.mean ?? pooled.mean
+      referenceStatistics = pooledWeighted?.effectiveStatistics ?? pooled
     case .value(let v):
       referenceRate = v
       referenceStatistics = nil
     case .group(let key):
       guard let g = table.existingGroup(for: key) else { throw AuditError.referenceGroupNotFound(key) }
-      guard all[g].count > 0 else { throw AuditError.referenceGroupHasNoRate(key, metric: metric.description) }
-      referenceRate = all[g].mean
-      referenceStatistics = all[g]
+      guard included.contains(g) else { throw AuditError.referenceGroupHasNoRate(key, metric: metric.description) }
+      referenceRate = allWeighted?[g].mean ?? all[g].mean
+      referenceStatistics = allWeighted?[g].effectiveStatistics ?? all[g]
     }
 
     // Weights.
@@ -183,7 +216,11 @@ public enum DisparityAudit {
     case .uniform:
       weights = [Double](repeating: 1 / Double(k), count: k)
     case .population:
-      weights = stats.map { Double($0.count) / Double(pooled.count) }
+      if let weightedStats, let pooledWeighted {
+        weights = weightedStats.map { $0.weight / pooledWeighted.weight }
+      } else {
+        weights = stats.map { Double($0.count) / Double(pooled.count) }
+      }
     case .custom(let given):
       weights = try keys.map { key in
         guard let w = given[key] else { throw AuditError.missingWeight(key) }
@@ -196,9 +233,9 @@ public enum DisparityAudit {
 
     // Estimates and intervals.
     let method = configuration.intervalMethod
-    let rates = stats.map(\.mean)
+    let rates = weightedStats?.map(\.mean) ?? stats.map(\.mean)
     let disparities = rates.map { configuration.disparity.disparity($0, reference: referenceRate) }
-    let intervals = stats.map { method.interval($0, delta: delta) }
+    let intervals = intervalStats.map { method.interval($0, delta: delta) }
 
     // Simultaneous intervals: K group intervals, plus one for an estimated
     // pooled reference (a named reference group is one of the K already).
@@ -209,7 +246,7 @@ public enum DisparityAudit {
     let simultaneous = configuration.simultaneousMethod
     let referenceInterval = referenceStatistics.map { simultaneous.interval($0, delta: each) }
       ?? ConfidenceInterval(lower: referenceRate, upper: referenceRate)
-    let disparityIntervals = Self.parallelMap(stats, placeholder: .undefined) { s in
+    let disparityIntervals = Self.parallelMap(intervalStats, placeholder: .undefined) { s in
       configuration.disparity.disparityRange(mean: simultaneous.interval(s, delta: each), reference: referenceInterval)
     }
 
@@ -219,11 +256,15 @@ public enum DisparityAudit {
 
     var groups: [GroupResult] = []
     groups.reserveCapacity(k)
+    let ratios = rates.map { referenceRate != 0 ? $0 / referenceRate : .nan }
+    let labelled = table.hasConfusion && table.hasLabels
     for i in 0..<k {
       groups.append(GroupResult(
         key: keys[i], statistics: stats[i], rate: rates[i], confidenceInterval: intervals[i],
         disparity: disparities[i], disparityInterval: disparityIntervals[i],
-        weight: weights[i], tailWeight: tail.tailWeights[i]))
+        weight: weights[i], tailWeight: tail.tailWeights[i], ratio: ratios[i],
+        confusion: labelled ? ConfusionCounts(table.confusionCounts(group: included[i])) : nil,
+        weighted: weightedStats?[i]))
     }
     groups.sort { a, b in
       if a.disparity != b.disparity { return a.disparity > b.disparity }
@@ -231,13 +272,15 @@ public enum DisparityAudit {
     }
 
     let summary = AuditSummary(
-      groups: k, rows: table.rowsRead, blankLines: table.blankLines, eligibleRows: pooled.count, overallRate: pooled.mean,
+      groups: k, rows: table.rowsRead, blankLines: table.blankLines, eligibleRows: pooled.count,
+      overallRate: pooledWeighted?.mean ?? pooled.mean,
       referenceRate: referenceRate, cvar: tail.cvar, valueAtRisk: tail.valueAtRisk,
       maxGap: disparities.max()!, betweenGroupsDifference: rates.max()! - rates.min()!,
       meanDisparity: BLAS.dot(weights, disparities),
       cvarInterval: ConfidenceInterval(lower: lowerCVaR, upper: upperCVaR),
       renyi23: RenyiEntropy.entropy(weights, order: 2.0 / 3), norm23: RenyiEntropy.norm23(weights),
-      effectiveGroups: RenyiEntropy.effectiveNumber(weights), simultaneousIntervals: m)
+      effectiveGroups: RenyiEntropy.effectiveNumber(weights), simultaneousIntervals: m,
+      minRatio: ratios.min()!, maxRatio: ratios.max()!, eligibleWeight: pooledWeighted?.weight ?? .nan)
     return AuditResult(configuration: configuration, attributes: table.attributes, groups: groups,
                        groupsWithoutRate: withoutRate, summary: summary, excluded: table.excluded)
   }

@@ -96,7 +96,7 @@ public enum AggregatesFile {
       }
       let metricText = text(positions[0])
       guard let metric = AggregateMetric(name: metricText) else {
-        throw fail(positions[0], "unknown metric \"\(metricText)\": expected tn, fp, fn, tp, error, fnr, fpr, selection or loss:COLUMN")
+        throw fail(positions[0], "unknown metric \"\(metricText)\": expected tn, fp, fn, tp, \(Metric.binaryMetrics.map(\.description).joined(separator: ", ")) or loss:COLUMN")
       }
       let values = try positions[1...].map { c -> Double in
         guard let value = FieldParsing.double(reader.field(c)), value.isFinite else {
@@ -207,7 +207,7 @@ public enum AggregatesFile {
         throw fail("metric", object["metric"] == nil ? "missing" : "expected a string")
       }
       guard let metric = AggregateMetric(name: metricText) else {
-        throw fail("metric", "unknown metric \"\(metricText)\": expected tn, fp, fn, tp, error, fnr, fpr, selection or loss:COLUMN")
+        throw fail("metric", "unknown metric \"\(metricText)\": expected tn, fp, fn, tp, \(Metric.binaryMetrics.map(\.description).joined(separator: ", ")) or loss:COLUMN")
       }
       let values = try statisticColumns.dropFirst().map { name -> Double in
         guard let value = object[name] else { throw fail(name, "missing") }

@@ -26,6 +26,9 @@ public struct ColumnSelection: Sendable {
   public var label: String?
   public var prediction: PredictionSource?
   public var lossColumn: String?
+  /// A column of row weights w ≥ 0 (survey weights) for weighted rates;
+  /// read only with labels or predictions (kept per confusion cell).
+  public var weightColumn: String?
   public var missingValues: MissingValuePolicy
 
   public init(groupBy: [String], label: String? = nil, prediction: PredictionSource? = nil,
@@ -109,6 +112,7 @@ public enum GroupAggregator {
     let scoreColumn: Int?
     let threshold: Double
     let lossColumn: Int?
+    let weightColumn: Int?
     let exclude: Bool
 
     var hasConfusion: Bool { predictionColumn != nil || scoreColumn != nil }
@@ -137,12 +141,15 @@ public enum GroupAggregator {
       self.scoreColumn = scoreColumn
       self.threshold = threshold
       lossColumn = try columns.lossColumn.map(position)
+      weightColumn = try columns.weightColumn.map(position)
+      precondition(weightColumn == nil || predictionColumn != nil || scoreColumn != nil,
+                   "row weights are kept per confusion cell: a prediction is needed")
       exclude = columns.missingValues == .exclude
     }
 
     func makeTable() -> GroupTable {
       GroupTable(attributes: attributes, hasConfusion: hasConfusion, hasLabels: labelColumn != nil,
-                 hasLoss: lossColumn != nil)
+                 hasLoss: lossColumn != nil, sampleWeights: weightColumn != nil)
     }
 
     /// Refuses a file with a header only.
@@ -166,6 +173,7 @@ public enum GroupAggregator {
     let scoreColumn = layout.scoreColumn
     let threshold = layout.threshold
     let lossColumn = layout.lossColumn
+    let weightColumn = layout.weightColumn
     let hasConfusion = layout.hasConfusion
     let expectedFields = header.count
     let exclude = layout.exclude
@@ -303,7 +311,12 @@ public enum GroupAggregator {
           lastGroup = g
         }
       }
-      if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
+      if let c = weightColumn {
+        guard let w = FieldParsing.double(record.field(c)), w.isFinite, w >= 0 else {
+          throw failure(record, c, "expected a row weight: a finite number ≥ 0, found \(shown(record.field(c)))")
+        }
+        table.addConfusion(group: g, label: y, prediction: yHat, weight: w)
+      } else if hasConfusion { table.addConfusion(group: g, label: y, prediction: yHat) }
       if lossColumn != nil {
         table.addLoss(group: g, lossValue)
         if rows != nil { rows!.groups.append(Int32(g)); rows!.losses.append(lossValue) }

@@ -15,6 +15,11 @@ public struct GroupTable: Sendable {
   public let hasLabels: Bool
   /// Whether a loss column was read.
   public let hasLoss: Bool
+  /// Whether a row-weight column was read (`ColumnSelection.weightColumn`).
+  public let hasSampleWeights: Bool
+  /// Per group and confusion cell, Σw then Σw² of the row weights: index
+  /// 8g + 2y + ŷ and 8g + 4 + 2y + ŷ (empty without weights).
+  public private(set) var weightedConfusion: [Double] = []
   /// Each group's attribute values, in first-seen order.
   public private(set) var keys: [[String]] = []
   /// Confusion counts, four per group: index 4g + 2y + ŷ.
@@ -43,8 +48,11 @@ public struct GroupTable: Sendable {
 
   /// - Parameter directMetrics: binary metrics whose per-group statistics are
   ///   given directly (`addDirect`) instead of following from confusion counts.
+  /// - Parameter sampleWeights: whether row weights are kept per confusion cell
+  ///   (`addConfusion(group:label:prediction:weight:)`); needs `hasConfusion`.
   public init(attributes: [String], hasConfusion: Bool, hasLabels: Bool = true, hasLoss: Bool,
-              directMetrics: [Metric] = []) {
+              directMetrics: [Metric] = [], sampleWeights: Bool = false) {
+    precondition(!sampleWeights || hasConfusion, "row weights are kept per confusion cell")
     precondition(!attributes.isEmpty, "at least one attribute defines the groups")
     precondition(directMetrics.allSatisfy(\.isBinary) && Set(directMetrics).count == directMetrics.count,
                  "direct metrics are distinct binary metrics (a loss column has its own storage)")
@@ -52,6 +60,7 @@ public struct GroupTable: Sendable {
     self.hasConfusion = hasConfusion
     self.hasLabels = hasConfusion && hasLabels
     self.hasLoss = hasLoss
+    self.hasSampleWeights = sampleWeights
     self.directMetrics = directMetrics
     self.direct = directMetrics.map { _ in [] }
   }
@@ -67,6 +76,7 @@ public struct GroupTable: Sendable {
     if g == keys.count {
       keys.append(GroupTable.decode(encodedKey, count: attributes.count))
       if hasConfusion { confusion.append(contentsOf: [0, 0, 0, 0]) }
+      if hasSampleWeights { weightedConfusion.append(contentsOf: repeatElement(0, count: 8)) }
       if hasLoss { loss.append(SufficientStatistics()) }
       for m in direct.indices { direct[m].append(SufficientStatistics()) }
       if isSizesOnly { sizes.append(0) }
@@ -113,6 +123,16 @@ public struct GroupTable: Sendable {
   /// Counts one row with label y and prediction ŷ (each 0 or 1) in group g.
   public mutating func addConfusion(group g: Int, label y: UInt8, prediction yHat: UInt8) {
     confusion[4 &* g &+ 2 &* Int(y) &+ Int(yHat)] &+= 1
+  }
+
+  /// Counts one row with label y, prediction ŷ and row weight w ≥ 0 in group g.
+  ///
+  /// - Precondition: `hasSampleWeights`.
+  public mutating func addConfusion(group g: Int, label y: UInt8, prediction yHat: UInt8, weight w: Double) {
+    let cell = 2 &* Int(y) &+ Int(yHat)
+    confusion[4 &* g &+ cell] &+= 1
+    weightedConfusion[8 &* g &+ cell] += w
+    weightedConfusion[8 &* g &+ 4 &+ cell] += w * w
   }
 
   /// Adds `count` rows of label y and prediction ŷ to group g.
@@ -185,16 +205,39 @@ public struct GroupTable: Sendable {
     return (0..<groupCount).map { metric.statistics(confusion: confusionCounts(group: $0)) }
   }
 
+  /// Each group's row-weighted statistics for a binary `metric` (from the
+  /// weighted confusion cells).
+  ///
+  /// - Precondition: `hasSampleWeights`, a binary metric the table supports.
+  /// - Complexity: O(K).
+  public func weightedStatistics(for metric: Metric) -> [WeightedStatistics] {
+    precondition(hasSampleWeights && metric.isBinary && supports(metric), "weighted statistics of a binary metric")
+    let unit = (0..<4).map { cell in
+      metric.statistics(confusion: (cell == 0 ? 1 : 0, cell == 1 ? 1 : 0, cell == 2 ? 1 : 0, cell == 3 ? 1 : 0))
+    }
+    return (0..<groupCount).map { g in
+      var s = WeightedStatistics()
+      for cell in 0..<4 where unit[cell].count == 1 {
+        s.count += confusion[4 * g + cell]
+        s.weight += weightedConfusion[8 * g + cell]
+        s.sumOfSquaredWeights += weightedConfusion[8 * g + 4 + cell]
+        if unit[cell].sum == 1 { s.weightedSum += weightedConfusion[8 * g + cell] }
+      }
+      return s
+    }
+  }
+
   /// Adds another table of the same attributes and columns (shards of one data set).
   ///
   /// - Complexity: O(K_other · key length).
   public mutating func merge(_ other: GroupTable) {
     precondition(attributes == other.attributes && hasConfusion == other.hasConfusion && hasLoss == other.hasLoss
-                   && directMetrics == other.directMetrics,
+                   && directMetrics == other.directMetrics && hasSampleWeights == other.hasSampleWeights,
                  "tables to merge must have the same attributes and columns")
     for h in 0..<other.groupCount {
       let g = group(for: other.keys[h])
       if hasConfusion { for k in 0..<4 { confusion[4 * g + k] += other.confusion[4 * h + k] } }
+      if hasSampleWeights { for k in 0..<8 { weightedConfusion[8 * g + k] += other.weightedConfusion[8 * h + k] } }
       if hasLoss { loss[g] += other.loss[h] }
       for m in direct.indices { direct[m][g] += other.direct[m][h] }
       if isSizesOnly { sizes[g] += other.sizes[h] }

@@ -4,12 +4,36 @@ public enum DisparityKind: String, CaseIterable, Sendable, Codable {
   case oneSided = "one-sided"
   /// Δ_g = |μ_g − μ_ref|.
   case twoSided = "two-sided"
+  /// Δ_g = μ_ref − μ_g: a lower rate is worse (tpr, accuracy, …; see
+  /// `Metric.defaultWorse`). Every statistic, test and interval of a
+  /// one-sided disparity follows from `disparity` and `disparityRange`, so
+  /// this sign is the only difference from `.oneSided`.
+  case oneSidedLower = "one-sided-lower"
+
+  /// The one-sided disparity in which `worse` rates are the positive side,
+  /// or the two-sided one.
+  public init(twoSided: Bool, worse: WorseDirection) {
+    self = twoSided ? .twoSided : (worse == .higher ? .oneSided : .oneSidedLower)
+  }
+
+  /// Which side is worse; nil for the two-sided disparity.
+  public var worse: WorseDirection? {
+    switch self {
+    case .oneSided: .higher
+    case .oneSidedLower: .lower
+    case .twoSided: nil
+    }
+  }
+
+  /// Whether only one side of the reference counts.
+  public var isOneSided: Bool { self != .twoSided }
 
   /// Δ for a group mean and a reference value.
   @inlinable
   public func disparity(_ mean: Double, reference: Double) -> Double {
     switch self {
     case .oneSided: mean - reference
+    case .oneSidedLower: reference - mean
     case .twoSided: abs(mean - reference)
     }
   }
@@ -23,6 +47,8 @@ public enum DisparityKind: String, CaseIterable, Sendable, Codable {
     switch self {
     case .oneSided:
       return ConfidenceInterval(lower: low, upper: high)
+    case .oneSidedLower:
+      return ConfidenceInterval(lower: -high, upper: -low)
     case .twoSided:
       let lower = (low <= 0 && high >= 0) ? 0 : min(abs(low), abs(high))
       return ConfidenceInterval(lower: lower, upper: max(abs(low), abs(high)))
@@ -52,7 +78,8 @@ public enum Reference: Hashable, Sendable, CustomStringConvertible {
 public enum GroupWeighting: Hashable, Sendable, CustomStringConvertible {
   /// 1/K for each of the K groups with a rate.
   case uniform
-  /// n_g / Σ n: the share of the metric's eligible rows.
+  /// n_g / Σ n: the share of the metric's eligible rows (under row weights,
+  /// of their total weight Σw).
   case population
   /// Given shares per group key (normalised over the groups with a rate).
   case custom([[String]: Double])
