@@ -44,8 +44,11 @@ build: deps
 # starts in about 10 ms instead of 14-17 ms (perf stat on a two-row file),
 # which is a fifth of an audit of 10^6 rows; the output is the same.
 RELEASE_FLAGS := -c release --static-swift-stdlib
+# Only the executable: the Python package's shared library (CVaRAuditFFI) is
+# built by `make wheel`, and a shared library cannot take --static-swift-stdlib
+# from SwiftPM (the static Foundation libraries are not found for it).
 release: deps
-	$(SWIFT) build $(RELEASE_FLAGS)
+	$(SWIFT) build $(RELEASE_FLAGS) --product cvar-audit
 
 # Installs the release binary as $(DESTDIR)$(PREFIX)/bin/cvar-audit. It is
 # self-contained (the COMPAS data is compiled in, the Swift runtime linked

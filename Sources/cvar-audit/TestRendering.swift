@@ -150,8 +150,8 @@ enum TestRendering {
   /// "one-sided exact binomial p-values (H0: rate_g = 0.9)" and the like.
   static func groupTestText(_ r: DisparityTestResult) -> String {
     let side = switch r.configuration.audit.disparity {
-    case .oneSided: "one-sided (higher)"
-    case .oneSidedLower: "one-sided (lower)"
+    case .oneSided: "one-sided"
+    case .oneSidedLower: "one-sided (lower is worse)"
     case .twoSided: "two-sided"
     }
     var text = "\(side) \(r.groupTest.method) p-values (H0: \(r.groupTest.null)"
