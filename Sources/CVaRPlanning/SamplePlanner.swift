@@ -83,6 +83,12 @@ public struct SampleSizeBound: Sendable, Hashable {
   public var designFactor: Double
   /// ρ = CVaR_α^w(w/π) for the L2 designs (1 when π = w); 0 otherwise.
   public var tailFactor: Double
+  /// Rows the smallest counted group gets at this size: n·min π_g over the
+  /// groups with w_g > 0 (expected, for i.i.d.; m for two-stage). The sizes
+  /// use large-group approximations (n_g(n_g − 1) ≈ n_g², every group
+  /// observed), which fail when this is a handful of rows: a group with
+  /// fewer than 2 rows drops out of T_L2, and the violation with it.
+  public var smallestGroupRows: Double
 
   /// `rows` as an `Int`; nil when it is infinite or ≥ 2⁶³ ("not reachable").
   public var samples: Int? { SamplePlanner.wholeRows(rows) }
@@ -298,7 +304,7 @@ public enum SamplePlanner {
     let kd = method.nullMultiplier(delta: delta), kb = method.powerMultiplier(power: power)
     let s0 = problem.nullVariance, sa = problem.alternativeVariance
     let variances = "σ² = b(1−b) = \(fmt(s0)), σ_A² = \(fmt(sa)) at base rate b = \(fmt(problem.baseRate))"
-    let multipliers = "k_δ = \(fmt(kd)), k_β = \(fmt(kb)): \(method.label)"
+    let multipliers = "k_δ = \(fmt(kd)), k_β = \(fmt(kb)) (\(method == .normal ? "normal quantiles" : "Cantelli"))"
 
     // Max gap.
     let minShare = p.min()!
@@ -312,7 +318,8 @@ public enum SamplePlanner {
       maxGapText = "Bonferroni–Hoeffding: n = 2·log(2K/min(δ, β))/(ε²·min_g p_g) = 2·log(2·\(k)/\(fmt(min(delta, 1 - power))))/(\(fmt(eps))²·\(fmt(minShare))) = \(fmt(maxGapN)); distribution-free (no variance)"
     }
     let maxGap = SampleSizeBound(exactRows: maxGapN, rows: maxGapN.rounded(.up), formula: maxGapText,
-                                 allocation: p, designFactor: minShare, tailFactor: 0)
+                                 allocation: p, designFactor: minShare, tailFactor: 0,
+                                 smallestGroupRows: maxGapN.rounded(.up) * minShare)
 
     // L2, i.i.d. from the population, and stratified π ∝ w^{2/3}.
     func l2(_ pi: [Double], _ name: String) -> SampleSizeBound {
@@ -320,7 +327,9 @@ public enum SamplePlanner {
       let rho = v.isFinite ? CVaR.value(of: w.indices.map { pi[$0] > 0 ? w[$0] / pi[$0] : 0 }, weights: w, alpha: alpha) : .infinity
       let n = l2Rows(problem, designFactor: v, tailFactor: rho, epsilon: eps)
       let text = "n = [k_δ·a₀ + 2k_β²·σ_A²·ρ + k_β·√(a₁² + 4k_δ·a₀·σ_A²·ρ + 4k_β²·σ_A⁴·ρ²)]/(α ε²) = \(fmt(n)), a₀ = √2·σ²·V, a₁ = √2·σ_A²·V, V = \(name) = \(fmt(v)), ρ = CVaR_α^w(w/π) = \(fmt(rho)), α = \(fmt(alpha)), ε = \(fmt(eps)); \(variances); \(multipliers)"
-      return SampleSizeBound(exactRows: n, rows: n.rounded(.up), formula: text, allocation: pi, designFactor: v, tailFactor: rho)
+      let smallest = w.indices.filter { w[$0] > 0 }.map { pi[$0] }.min()!
+      return SampleSizeBound(exactRows: n, rows: n.rounded(.up), formula: text, allocation: pi, designFactor: v, tailFactor: rho,
+                             smallestGroupRows: n.rounded(.up) * smallest)
     }
     let cvarIID = l2(p, "√(Σ w²/p²)")
     let stratified = SampleAllocation.stratified(w)
@@ -348,8 +357,8 @@ public enum SamplePlanner {
     let design = TwoStageDesign(groups: j, rowsPerGroup: m, splitConstant: shape.split)
     let twoStage = SampleSizeBound(
       exactRows: shape.rows, rows: design.samples,
-      formula: "m = ⌈c·σ_A²/(√α ε²)⌉ = \(fmt(m)), J = ⌈(1/α)·[k_δ·√2·(σ²/σ_A²)/c + k_β·√(1 − α + 4√α/c + 2/c²)]²⌉ = \(fmt(j)), c = \(fmt(shape.split)) (minimises J·m), n = J·m; against Δ = ε on weight α; independent of K; \(variances); \(multipliers)",
-      allocation: [], designFactor: 0, tailFactor: 0)
+      formula: "J·α = [k_δ·√2·(σ²/σ_A²)/c + k_β·√(1 − α + 4√α/c + 2/c²)]² for m = c·σ_A²/(√α ε²); c = \(fmt(shape.split)) minimises J·m (J = \(fmt(jStar)), n = \(fmt(shape.rows))); whole groups J = \(fmt(j)), m = ⌈smallest m that J groups need⌉ = \(fmt(m)), n = J·m = \(fmt(j * m)); against Δ = ε on weight α; independent of K; \(variances); \(multipliers)",
+      allocation: [], designFactor: 0, tailFactor: 0, smallestGroupRows: m)
 
     let renyi = RenyiEntropy.entropy(w, order: 2.0 / 3)
     return SamplePlan(

@@ -153,6 +153,11 @@ struct PlanReport {
       }
       out.append(row.joined(separator: "  "))
     }
+    let thin = bounds.indices.filter { bounds[$0].smallestGroupRows < 5 }
+    if !thin.isEmpty {
+      out.append("")
+      out.append("Note: at these sizes the smallest group gets fewer than 5 rows (\(thin.map { Self.designNames[$0] }.joined(separator: "; "))): the sizes assume large groups, so they can fall short there; check with --simulate.")
+    }
     out.append("")
     out.append("Two-stage design: J = \(Self.rows(SamplePlanner.wholeRows(plan.twoStageDesign.groups))) groups drawn from w, m = \(Self.rows(SamplePlanner.wholeRows(plan.twoStageDesign.rowsPerGroup))) rows each.")
     out.append("")

@@ -82,7 +82,7 @@ import Distributions
     #expect(isClose(plan.norm23, 10.0.squareRoot(), relative: 1e-12))
     #expect(isClose(plan.effectiveGroups, 10, relative: 1e-12))
     #expect(plan.stratifiedRows == .init(repeating: 506, count: 10))
-    #expect(plan.cvarIID.formula.contains("normal approximation"))
+    #expect(plan.cvarIID.formula.contains("normal quantiles"))
     var cantelli = p
     cantelli.bound = .cantelli
     let c = SamplePlanner.plan(cantelli)
