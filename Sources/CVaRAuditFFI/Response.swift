@@ -147,7 +147,7 @@ struct TestColumns: Encodable {
 /// A sample plan (with the group labels and sizes it was computed from).
 struct PlanColumns: Encodable {
   struct Bound: Encodable {
-    var samples: Int
+    var samples: Int?
     var formula: String
     var allocation: [Double]
     var designFactor: Double
@@ -173,10 +173,11 @@ struct PlanColumns: Encodable {
   var cvarIID: Bound
   var cvarStratified: Bound
   var twoStage: Bound
-  var twoStageGroups: Int
-  var twoStageRowsPerGroup: Int
+  var twoStageGroups: Int?
+  var twoStageRowsPerGroup: Int?
   var twoStageSplitConstant: Double
-  var stratifiedRows: [Int]
+  /// Whole rows per group; nil where the size is not representable (not reachable).
+  var stratifiedRows: [Int?]
   var detectable: Detectable?
 
   init(_ plan: SamplePlan, groups: [[String]], detectable d: DetectableEpsilon?) {
@@ -198,10 +199,10 @@ struct PlanColumns: Encodable {
     cvarIID = bound(plan.cvarIID)
     cvarStratified = bound(plan.cvarStratified)
     twoStage = bound(plan.twoStage)
-    twoStageGroups = plan.twoStageDesign.groups
-    twoStageRowsPerGroup = plan.twoStageDesign.rowsPerGroup
+    twoStageGroups = SamplePlanner.wholeRows(plan.twoStageDesign.groups)
+    twoStageRowsPerGroup = SamplePlanner.wholeRows(plan.twoStageDesign.rowsPerGroup)
     twoStageSplitConstant = plan.twoStageDesign.splitConstant
-    stratifiedRows = plan.stratifiedRows
+    stratifiedRows = plan.stratifiedRows.map(SamplePlanner.wholeRows)
     detectable = d.map {
       Detectable(samples: $0.samples, maxGap: finite($0.maxGap), cvarIID: finite($0.cvarIID),
                  cvarStratified: finite($0.cvarStratified), twoStage: finite($0.twoStage))

@@ -110,6 +110,14 @@ public enum SampleComplexity {
     return (p, (p * (1 - p) / Double(scores.count)).squareRoot())
   }
 
+  /// Where the search starts: the planner's size / 8, within
+  /// [minimumSamples, maximumSamples] (the ceiling when the size is infinite).
+  public static func startingBudget(bound rows: Double, settings: SimulationSettings) -> Int {
+    let eighth = rows / 8
+    guard eighth < Double(settings.maximumSamples) else { return settings.maximumSamples }
+    return max(settings.minimumSamples, Int(eighth))
+  }
+
   /// The bracketing search for n*, starting at `start`.
   ///
   /// - Complexity: O(log(start/n*) + log(1/log tolerance)) evaluations.

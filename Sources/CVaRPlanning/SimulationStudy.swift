@@ -54,34 +54,44 @@ public struct StudyCell: Sendable, Hashable, CustomStringConvertible {
     return alternative.largestEpsilon(base: baseRate, alpha: alpha, weights: p, shares: p)
   }
 
-  /// The planner's closed-form plan for this cell's population.
+  /// How the planner sizes this cell: the normal approximation for the
+  /// Monte-Carlo calibration (an exact null quantile), Cantelli for the bound
+  /// calibration (whose L2 threshold is Cantelli's).
+  public var plannerBound: PlannerBound { calibration == .bound ? .cantelli : .normal }
+
+  /// The planner's plan for this cell's population, at the cell's base rate
+  /// (the bound calibration's threshold assumes σ² = 1/4, so its cells are
+  /// planned at base rate 1/2).
   public var plan: SamplePlan {
     let p = shares
-    return SamplePlanner.plan(PlanningProblem(shares: p, weights: p, alpha: alpha, epsilon: epsilon, delta: delta, power: power))
+    return SamplePlanner.plan(PlanningProblem(shares: p, weights: p, alpha: alpha, epsilon: epsilon, delta: delta, power: power,
+                                              baseRate: calibration == .bound ? 0.5 : baseRate, bound: plannerBound))
   }
 
-  /// The closed-form bound for this cell's test and sampler (max gap under
-  /// the stratified sampler: 2 log(2K/min(δ, β))/(ε² min π)).
-  public var boundSamples: Int {
+  /// The planner's size for this cell's test and sampler, in rows (+∞ when
+  /// unreachable); max gap under the stratified sampler: n_g / min_g π_g
+  /// with the planner's per-group n_g.
+  public var boundRows: Double {
     let plan = self.plan
     switch (test, sampler) {
-    case (.maxGap, .iid), (.maxGap, .twoStage): return plan.maxGap.samples
+    case (.maxGap, .iid), (.maxGap, .twoStage): return plan.maxGap.rows
     case (.maxGap, .stratified):
-      let perGroup = 2 * Double.log(2 * Double(groupCount) / min(delta, 1 - power)) / (epsilon * epsilon)
-      return SamplePlanner.ceilInt(perGroup / plan.cvarStratified.allocation.min()!)
-    case (.l2, .iid): return plan.cvarIID.samples
-    case (.l2, .stratified): return plan.cvarStratified.samples
-    case (.l2, .twoStage): return plan.twoStage.samples
+      let perGroup = SamplePlanner.maxGapRowsPerGroup(plan.problem, epsilon: epsilon)
+      return (perGroup / plan.cvarStratified.allocation.min()!).rounded(.up)
+    case (.l2, .iid): return plan.cvarIID.rows
+    case (.l2, .stratified): return plan.cvarStratified.rows
+    case (.l2, .twoStage): return plan.twoStage.rows
     }
   }
 
-  /// The simulation design of this cell.
+  /// `boundRows` as an `Int` (nil when it does not fit).
+  public var boundSamples: Int? { SamplePlanner.wholeRows(boundRows) }
+
+  /// The simulation design of this cell (the two-stage sampler keeps the planner's J/m).
   public func design(calibrationReplicates: Int) -> SimulationDesign {
     let p = shares
-    let two = plan.twoStageDesign
     return SimulationDesign(shares: p, weights: p, test: test, sampler: sampler, calibration: calibration, delta: delta,
-                            twoStageRatio: Double(two.groups) / Double(two.rowsPerGroup),
-                            calibrationReplicates: calibrationReplicates)
+                            twoStageRatio: plan.twoStageDesign.shapeRatio, calibrationReplicates: calibrationReplicates)
   }
 
   /// A seed for this cell: FNV-1a of its description mixed with the study
@@ -97,10 +107,14 @@ public struct StudyCell: Sendable, Hashable, CustomStringConvertible {
 /// A cell's result: n* next to the closed-form bound.
 public struct StudyCellResult: Sendable, Hashable {
   public var cell: StudyCell
-  public var boundSamples: Int
+  /// The planner's size (nil when it does not fit in an Int).
+  public var boundSamples: Int?
   public var result: SampleComplexityResult
-  /// bound / n* (nil when n* was not found).
-  public var boundRatio: Double? { result.samples.map { Double(boundSamples) / Double($0) } }
+  /// bound / n* (nil when n* was not found or the bound does not fit).
+  public var boundRatio: Double? {
+    guard let b = boundSamples, let n = result.samples else { return nil }
+    return Double(b) / Double(n)
+  }
 }
 
 /// Runs a grid of cells.
@@ -117,12 +131,13 @@ public enum SimulationStudy {
       cellSettings.targetPower = cell.power
       let rates = cell.alternativeRates!
       let design = cell.design(calibrationReplicates: settings.calibrationReplicates)
-      let bound = cell.boundSamples
+      let bound = cell.boundRows
       let null = [Double](repeating: cell.baseRate, count: cell.groupCount)
+      let start = SampleComplexity.startingBudget(bound: bound, settings: settings)
       let result = SampleComplexity.search(design: design, nullRates: null, alternativeRates: rates,
-                                           start: max(settings.minimumSamples, bound / 8), settings: cellSettings,
+                                           start: start, settings: cellSettings,
                                            progress: progress.map { report in { point in report(index, point) } })
-      return StudyCellResult(cell: cell, boundSamples: bound, result: result)
+      return StudyCellResult(cell: cell, boundSamples: SamplePlanner.wholeRows(bound), result: result)
     }
   }
 }

@@ -31,7 +31,9 @@ struct PlanCommand: ParsableCommand {
     discussion: """
       The groups come from --num-groups K (equal shares), --shares FILE (one share per line, or \
       CSV lines group,share), or the group sizes of a data file (--input with --group-by; without \
-      any of these, the embedded COMPAS data). The bounds are closed forms (METHOD.md section 9); \
+      any of these, the embedded COMPAS data). The sizes are closed forms at the per-row variance \
+      σ² = b(1 − b) of --base-rate b (default 0.5, the worst case), with normal quantiles (--bound \
+      normal, an estimate) or Cantelli multipliers (--bound cantelli, a distribution-free bound); \
       each is printed with its constants. --samples N adds the smallest ε each design detects with \
       N rows; --simulate adds the empirical sample complexity n* from a seeded simulation.
       """
@@ -67,8 +69,11 @@ struct PlanCommand: ParsableCommand {
   @Flag(help: "Also estimate n* by simulation (Monte-Carlo calibration) and compare it with the bounds.")
   var simulate = false
 
-  @Option(name: .customLong("base-rate"), range: .baseRate, help: "Error rate of the groups without disparity, for --simulate (0.5 is the σ² = 1/4 worst case the bounds assume).")
+  @Option(name: .customLong("base-rate"), range: .baseRate, help: "Rate of the groups without disparity: it sets the per-row variance σ² = b(1 − b) of the sizes, and the null of --simulate. The default 0.5 is the worst case (σ² = 1/4).", valueName: "b")
   var baseRate: Double = 0.5
+
+  @Option(help: ArgumentHelp("How the sizes are calibrated: normal (normal approximation, an estimate for the permutation test) or cantelli (a distribution-free bound, for --calibration bound).", valueName: "normal|cantelli"))
+  var bound: PlannerBound = .normal
 
   @Option(range: .replicates, help: "Replicates per power estimate, for --simulate.")
   var replicates: Int = 400
@@ -144,9 +149,10 @@ struct PlanCommand: ParsableCommand {
   func run() throws {
     let (labels, populationShares, source) = try groups()
     let w = try weightVector(labels: labels, shares: populationShares)
-    let problem = PlanningProblem(shares: populationShares, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power)
+    let problem = PlanningProblem(shares: populationShares, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power,
+                                  baseRate: baseRate, bound: bound)
     let plan = SamplePlanner.plan(problem)
-    try Self.checkReachable([plan.maxGap.samples, plan.cvarIID.samples, plan.cvarStratified.samples, plan.twoStage.samples],
+    try Self.checkReachable([plan.maxGap.rows, plan.cvarIID.rows, plan.cvarStratified.rows, plan.twoStage.rows],
                             names: PlanReport.designNames)
     let detectable = samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
     var simulated: PlanSimulation? = nil
@@ -171,12 +177,14 @@ extension PlanCommand {
   /// Refuses sample sizes above 2^53 rows (`NumericRange.maximumRows`): no
   /// audit collects them, and beyond that neither a double nor a JSON reader
   /// holds the count exactly (the bounds saturate near 9·10¹⁸, where Int ends).
-  static func checkReachable(_ samples: [Int], names: [String]) throws {
-    let beyond = samples.indices.filter { samples[$0] > NumericRange.maximumRows }
+  static func checkReachable(_ samples: [Double], names: [String]) throws {
+    let beyond = samples.indices.filter { !(samples[$0] <= Double(NumericRange.maximumRows)) }
     guard !beyond.isEmpty else { return }
     throw CommandFailure(message: "not reachable: \(beyond.map { names[$0] }.joined(separator: "; ")) would need more than 2^53 = \(AuditRendering.grouped(NumericRange.maximumRows)) rows; raise --epsilon or --alpha, or lower --power, or raise --delta (or the smallest group share)")
   }
 }
+
+extension PlannerBound: ExpressibleByArgument {}
 
 /// `plan --simulate`: n* of the four designs at the plan's parameters.
 struct PlanSimulation {
@@ -192,7 +200,7 @@ struct PlanSimulation {
 
   static func run(plan: SamplePlan, baseRate: Double, settings: SimulationSettings) throws -> PlanSimulation {
     let p = plan.problem
-    let bounds = [plan.maxGap.samples, plan.cvarIID.samples, plan.cvarStratified.samples, plan.twoStage.samples]
+    let bounds = [plan.maxGap.rows, plan.cvarIID.rows, plan.cvarStratified.rows, plan.twoStage.rows]
     var results: [SampleComplexityResult] = []
     for (index, (test, sampler, alternative)) in designs.enumerated() {
       guard let rates = alternative.rates(base: baseRate, epsilon: p.epsilon, alpha: p.alpha, weights: p.weights, shares: p.shares) else {
@@ -201,13 +209,14 @@ struct PlanSimulation {
       }
       let design = SimulationDesign(
         shares: p.shares, weights: p.weights, test: test, sampler: sampler, calibration: .monteCarlo, delta: p.delta,
-        twoStageRatio: Double(plan.twoStageDesign.groups) / Double(plan.twoStageDesign.rowsPerGroup),
+        twoStageRatio: plan.twoStageDesign.shapeRatio,
         calibrationReplicates: settings.calibrationReplicates)
       var cellSettings = settings
       cellSettings.seed = settings.seed &+ UInt64(index) &* 0x9E37_79B9
       let null = [Double](repeating: baseRate, count: p.groupCount)
       results.append(SampleComplexity.search(design: design, nullRates: null, alternativeRates: rates,
-                                             start: max(4, bounds[index] / 8), settings: cellSettings))
+                                             start: SampleComplexity.startingBudget(bound: bounds[index], settings: settings),
+                                             settings: cellSettings))
     }
     return PlanSimulation(baseRate: baseRate, settings: settings, results: results)
   }

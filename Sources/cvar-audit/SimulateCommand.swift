@@ -161,7 +161,7 @@ func checkFeasible(_ cells: [StudyCell]) throws {
 /// Refuses a cell whose closed-form bound, where the n* search starts, is
 /// above 2^53 rows (as `plan` does).
 func checkReachable(_ cells: [StudyCell]) throws {
-  for cell in cells where cell.boundSamples > NumericRange.maximumRows {
+  for cell in cells where !(cell.boundRows <= Double(NumericRange.maximumRows)) {
     throw ValidationError("not reachable: the \(cell.test) test (\(cell.sampler) sampler) with K = \(cell.groupCount), α = \(fmtShort(cell.alpha)), ε = \(fmtShort(cell.epsilon)), δ = \(fmtShort(cell.delta)), power \(fmtShort(cell.power)) would need more than 2^53 = \(AuditRendering.grouped(NumericRange.maximumRows)) rows")
   }
 }

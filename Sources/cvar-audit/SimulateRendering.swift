@@ -26,7 +26,7 @@ struct SimulateDocument: Encodable {
     var delta: Double
     var power: Double
     var effectiveGroups: Double
-    var boundSamples: Int
+    var boundSamples: Int?
     var samples: Int?
     var bracketLow: Int?
     var boundOverSimulated: Double?
@@ -111,7 +111,7 @@ enum SimulateRendering {
       let c = r.cell, at = r.result.atSamples
       let fields: [String] = [
         "\(c.groupCount)", AuditRendering.csvField(c.profile.description), c.alternative.rawValue, "\(c.alpha)", "\(c.epsilon)",
-        "\(c.baseRate)", c.test.rawValue, c.calibration.rawValue, c.sampler.rawValue, "\(r.boundSamples)",
+        "\(c.baseRate)", c.test.rawValue, c.calibration.rawValue, c.sampler.rawValue, r.boundSamples.map(String.init) ?? "",
         r.result.samples.map(String.init) ?? "", r.result.bracketLow.map(String.init) ?? "",
         r.boundRatio.map { "\($0)" } ?? "", at.map { "\($0.power)" } ?? "", at.map { "\($0.powerStandardError)" } ?? "",
         at?.typeIError.map { "\($0)" } ?? "", at?.typeIErrorStandardError.map { "\($0)" } ?? "", "\(r.result.points.count)",
@@ -130,7 +130,7 @@ enum SimulateRendering {
       rows.append([
         "\(c.groupCount)", c.profile.description, c.alternative.rawValue, fmtShort(c.alpha), fmtShort(c.epsilon),
         fmtShort(c.baseRate), c.test.rawValue, c.calibration.rawValue, c.sampler.rawValue,
-        AuditRendering.grouped(r.boundSamples), r.result.samples.map(AuditRendering.grouped) ?? "not reached",
+        r.boundSamples.map(AuditRendering.grouped) ?? "not reachable", r.result.samples.map(AuditRendering.grouped) ?? "not reached",
         r.boundRatio.map { AuditRendering.fixed($0, 2) } ?? "—",
         at.map { "\(AuditRendering.fixed($0.power, 3))±\(AuditRendering.fixed($0.powerStandardError, 3))" } ?? "—",
         at.flatMap { p in p.typeIError.map { "\(AuditRendering.fixed($0, 3))±\(AuditRendering.fixed(p.typeIErrorStandardError ?? .nan, 3))" } } ?? "—",

@@ -8,7 +8,8 @@ import FixtureSupport
   }
 
   /// The fixed JSON names and the closed forms (uniform K = 10, α = ε = 0.1,
-  /// δ = 0.05, power 0.9: the numbers of SamplePlannerTests.handComputedScalingPreset).
+  /// δ = 0.05, power 0.9, base rate 0.5: the numbers of
+  /// SamplePlannerTests.handComputedScalingPreset; two-stage as in planning.json).
   @Test func jsonHasTheFixedNamesAndTheClosedForms() throws {
     let r = try runCLI(["plan", "--num-groups", "10", "--format", "json", "--samples", "20000"])
     #expect(r.status == 0, "\(r.stderr)")
@@ -17,13 +18,44 @@ import FixtureSupport
       #expect(doc[name] != nil, "\(name)")
     }
     let samples = try #require(doc["samples"] as? [String: Int])
-    #expect(samples == ["maxGap": 11983, "cvarIID": 8228, "cvarStratified": 8228, "twoStage": 82550])
+    #expect(samples == ["maxGap": 3720, "cvarIID": 5058, "cvarStratified": 5058, "twoStage": 13303])
+    #expect(doc["boundMethod"] as? String == "normal")
+    #expect(number(doc["baseRate"]) == 0.5)
     #expect(isClose(number(doc["norm23"])!, 10.0.squareRoot(), relative: 1e-12))
     #expect(isClose(number(doc["effectiveGroups"])!, 10, relative: 1e-12))
     let bounds = try #require(doc["bounds"] as? [String: String])
-    #expect(bounds["cvarIID"]!.contains("Cantelli"))
-    #expect(bounds["maxGap"]!.contains("Bonferroni–Hoeffding"))
+    #expect(bounds["cvarIID"]!.contains("normal quantiles"))
+    #expect(bounds["maxGap"]!.contains("Bonferroni, normal"))
     #expect((doc["allocation"] as! [Any]).count == 10)
+  }
+
+  /// --bound cantelli and --base-rate reach the planner, and the table says which bound it used.
+  @Test func boundAndBaseRateOptions() throws {
+    let cantelli = try runCLI(["plan", "--num-groups", "10", "--bound", "cantelli", "--format", "json"])
+    #expect(cantelli.status == 0, "\(cantelli.stderr)")
+    let doc = try Self.json(cantelli.stdout)
+    let samples = try #require(doc["samples"] as? [String: Int])
+    #expect(samples["maxGap"] == 11983 && samples["cvarIID"] == 18055)
+    #expect((doc["bounds"] as! [String: String])["maxGap"]!.contains("Bonferroni–Hoeffding"))
+    // A smaller base rate: less noise, fewer rows (σ² = 0.09 at b = 0.1).
+    let low = try runCLI(["plan", "--num-groups", "10", "--base-rate", "0.1"])
+    #expect(low.status == 0, "\(low.stderr)")
+    #expect(low.stdout.contains("base rate = 0.1 (σ² = 0.09)"))
+    #expect(low.stdout.contains("Sizes: normal approximation"))
+    let table = try runCLI(["plan", "--num-groups", "10", "--bound", "cantelli"])
+    #expect(table.stdout.contains("Sizes: one-sided Cantelli"))
+  }
+
+  /// A size beyond 64 bits prints "not reachable" (the old planner trapped on
+  /// J·m overflowing Int at ε = 1e-10).
+  @Test func hugeSizesAreNotReachable() throws {
+    let r = try runCLI(["plan", "--num-groups", "5", "--epsilon", "1e-10"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("not reachable"))
+    let json = try runCLI(["plan", "--num-groups", "5", "--epsilon", "1e-10", "--format", "json"])
+    #expect(json.status == 0, "\(json.stderr)")
+    let samples = try #require(try Self.json(json.stdout)["samples"] as? [String: Any])
+    #expect(samples.count == 4 && samples.values.allSatisfy { $0 is NSNull }, "\(samples)")
   }
 
   @Test func sharesFileAndPopulationWeights() throws {
@@ -72,6 +104,8 @@ import FixtureSupport
     (["plan", "--num-groups", "5", "--power", "1"], "'--power <power>': expected a number in [1e-12, 0.999999999999], found 1"),
     (["plan", "--num-groups", "5", "--simulate", "--base-rate", "0.9", "--epsilon", "0.5"], "beyond what --base-rate 0.9 allows"),
     (["plan", "--num-groups", "5", "--simulate", "--replicates", "0"], "'--replicates <replicates>': expected an integer in [1, 1000000], found 0"),
+    (["plan", "--num-groups", "5", "--base-rate", "1"], "'--base-rate <b>': expected a number in [0, 1), found 1"),
+    (["plan", "--num-groups", "5", "--bound", "chebyshev"], "--bound"),
   ])
   func badInputExitsTwo(arguments: [String], message: String) throws {
     let r = try runCLI(arguments)
