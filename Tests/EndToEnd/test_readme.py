@@ -250,6 +250,6 @@ def test_notebook_monitor_matches_readme():
     block = "\n".join(fenced_block_after("fed in a fixed shuffled order", skip=1))
     assert decision.upper() in block
     assert re.search(rf"decided at\s+line {line} of the input", block)
-    assert re.search(rf"observations\s+{observations}\n", block)
+    assert re.search(rf"observations\s+({observations}|{int(observations):,})\n", block)
     assert re.search(rf"estimate\s+\+{re.escape(cvar)}", block)
     assert f"[+{low}, +{high}]" in block
