@@ -114,7 +114,7 @@ public struct TwoStageDesign: Sendable, Hashable {
   }
 }
 
-/// The planner's answer (METHOD.md section 9).
+/// The planner's answer (docs/method.md §9).
 public struct SamplePlan: Sendable, Hashable {
   public var problem: PlanningProblem
   /// H_{2/3}(w) in nats.
@@ -147,7 +147,7 @@ public struct DetectableEpsilon: Sendable, Hashable {
   public var twoStage: Double
 }
 
-/// Sample sizes for the max-gap and CVaR tests (METHOD.md §9).
+/// Sample sizes for the max-gap and CVaR tests (docs/method.md §9).
 ///
 /// Every size solves m ≥ k_δ σ₀(n) + k_β σ₁(n) (see `PlannerBound`: normal
 /// quantiles by default, Cantelli multipliers on request), with m the

@@ -6,10 +6,10 @@ public enum SamplerKind: String, CaseIterable, Hashable, Sendable, Codable {
   /// From the population shares p: what an i.i.d. stream of rows gives.
   case iid
   /// From π ∝ w^{2/3} (`SampleAllocation.stratified`), the allocation that
-  /// minimises the null spread of T_L2 (METHOD.md section 9).
+  /// minimises the null spread of T_L2 (docs/method.md §9).
   case stratified
   /// Draw a group from w, take `rowsPerGroup` rows from it, draw the next
-  /// group, … (METHOD.md section 9): the non-i.i.d. scheme whose L2 sample
+  /// group, … (docs/method.md §9): the non-i.i.d. scheme whose L2 sample
   /// complexity does not grow with K.
   case twoStage = "two-stage"
   /// Spend samples on groups whose disparity interval still straddles the

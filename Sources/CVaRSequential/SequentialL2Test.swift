@@ -17,15 +17,15 @@ public struct L2Look: Hashable, Sendable, Codable {
   public var rejected: Bool
 }
 
-/// The sequential L2 test of METHOD.md section 10: the debiased statistic
-/// T_L2 = Σ_g w̃_g U_g (METHOD.md section 6, with the pooled reference) is
+/// The sequential L2 test of docs/method.md §10: the debiased statistic
+/// T_L2 = Σ_g w̃_g U_g (docs/method.md §6, with the pooled reference) is
 /// examined at n_k = n₀ 2^{k−1} observations, k = 1, 2, …, each look at level
 ///
 ///     δ_k = 6 δ / (π² k²),      Σ_k δ_k = δ,
 ///
 /// so that P(any look rejects | H0) ≤ δ by the union bound.
 ///
-/// Null: no disparity (every group's losses share one distribution, METHOD.md
+/// Null: no disparity (every group's losses share one distribution, docs/method.md
 /// section 7). Calibration at a look is a closed-form Cantelli bound, exact
 /// conditionally on the per-group counts, which holds when which group is
 /// observed does not depend on the losses (monitor order, `iid`,

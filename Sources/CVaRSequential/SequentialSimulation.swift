@@ -137,7 +137,7 @@ public struct SimulationSummary: Hashable, Sendable, Codable {
   public var meanExactEvaluations: Double
 }
 
-/// Seeded simulation of sequential audits (METHOD.md section 11).
+/// Seeded simulation of sequential audits (docs/method.md §11).
 public enum SequentialSimulation {
   /// One run: the sampler chooses groups, losses are Bernoulli(μ_g). With
   /// `stopAtDecision` false the run continues to the horizon (or until both

@@ -162,7 +162,7 @@ public struct SequentialSnapshot: Hashable, Sendable, Codable {
   public var tailThreshold: Double
 }
 
-/// The anytime-valid sequential CVaR tester (METHOD.md section 10).
+/// The anytime-valid sequential CVaR tester (docs/method.md §10).
 ///
 /// Feed it observations (group, loss ∈ [0, 1]) one at a time; after each it
 /// says `continue`, `violation`, `withinTolerance`, `disparityDetected` (the

@@ -649,7 +649,7 @@ def make_compas() -> None:
     for m in metrics:
         assert abs(overall[m] - float(mf_overall[m])) <= 1e-12, m
 
-    # max - min over groups that have the rate (the pandas / METHOD.md convention)
+    # max - min over groups that have the rate (the pandas / docs/method.md convention)
     def between(m):
         v = [g[m] for g in groups if g[m] is not None]
         return max(v) - min(v)

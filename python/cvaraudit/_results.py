@@ -307,7 +307,7 @@ class TestResult:
 
 @dataclass(repr=False)
 class Plan:
-    """How many rows an audit needs (closed-form bounds, METHOD.md section 9).
+    """How many rows an audit needs (closed-form bounds, docs/method.md §9).
 
     Attributes:
         samples: total rows per design: ``max_gap``, ``cvar_iid``, ``cvar_stratified``, ``two_stage``.

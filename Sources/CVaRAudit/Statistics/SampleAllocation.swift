@@ -19,7 +19,7 @@ public enum SampleAllocation {
   }
 
   /// √(Σ_g w_g² / π_g²): the factor by which allocation π scales the null
-  /// standard deviation of T_L2 (METHOD.md section 9). Infinite when some
+  /// standard deviation of T_L2 (docs/method.md §9). Infinite when some
   /// group with w_g > 0 has π_g = 0.
   ///
   /// - Complexity: O(K).
