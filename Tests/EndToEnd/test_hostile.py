@@ -483,7 +483,7 @@ def test_merge_output_quotes_crlf_values(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["plan", "--num-groups", "4", "--epsilon", "1e-300"],
-                                  ["plan", "--num-groups", "4", "--power", "0.999999999999", "--delta", "1e-12", "--epsilon", "1e-6"],
+                                  ["plan", "--num-groups", "4", "--power", "0.999999999999", "--delta", "1e-12", "--epsilon", "1e-9"],
                                   ["plan", "--num-groups", "4", "--alpha", "1e-300"],
                                   ["simulate", "--epsilon", "1e-300", "--replicates", "5"]], ids=lambda a: " ".join(a))
 def test_sample_sizes_beyond_2_to_the_53_are_not_reachable(args):
