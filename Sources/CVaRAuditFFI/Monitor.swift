@@ -82,6 +82,10 @@ struct MonitorState: Encodable {
   var referenceInterval: [Double?]
   var tailGroups: [Int]
   var l2Looks: [Look]?
+  /// The observation at which the pooled reference's running intersection
+  /// became empty, else null; and the groups whose intersection became empty.
+  var referenceEmptiedAt: Int?
+  var emptiedGroups: Int
 
   init(_ tester: SequentialTester, consumed: Int) {
     func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
@@ -99,6 +103,8 @@ struct MonitorState: Encodable {
       test.looks.map { Look(look: $0.index, observations: $0.observations, statistic: finite($0.statistic),
                             threshold: finite($0.threshold), level: $0.level, rejected: $0.rejected) }
     }
+    referenceEmptiedAt = tester.referenceEmptiedAt
+    emptiedGroups = tester.emptiedGroups.count
   }
 }
 

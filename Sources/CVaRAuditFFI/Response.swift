@@ -19,13 +19,15 @@ struct ColumnBlock: Encodable {
 final class NumberSink {
   var values: [Double] = []
 
-  func block(count: Int, _ columns: KeyValuePairs<String, [Double]>) -> ColumnBlock {
+  func block(count: Int, _ columns: KeyValuePairs<String, [Double]>,
+             _ more: [(String, [Double])] = []) -> ColumnBlock {
     let offset = values.count
-    for (_, column) in columns {
+    let all = columns.map { ($0.key, $0.value) } + more
+    for (_, column) in all {
       precondition(column.count == count, "one value per group")
       values.append(contentsOf: column)
     }
-    return ColumnBlock(names: columns.map(\.key), offset: offset, count: count)
+    return ColumnBlock(names: all.map(\.0), offset: offset, count: count)
   }
 }
 
@@ -35,7 +37,8 @@ final class NumberSink {
 struct AuditColumns: Encodable {
   struct Groups: Encodable {
     var key: [[String]]
-    /// n, sum, rate, ciLow, ciHigh, disparity, disparityLow, disparityHigh, weight, tailWeight.
+    /// n, sum, rate, ciLow, ciHigh, disparity, disparityLow, disparityHigh, weight, tailWeight,
+    /// ratio, belowFourFifths (1 or 0; NaN unless the selection rate), and tn, fp, fn, tp (NaN without labels and predictions).
     var numbers: ColumnBlock
   }
   struct Excluded: Encodable {
@@ -47,6 +50,8 @@ struct AuditColumns: Encodable {
   var groupBy: [String]
   var weights: String
   var disparity: String
+  /// higher, lower (one-sided) or either (two-sided), as the CLI's document.
+  var worse: String
   var reference: String
   var confidenceLevel: Double
   var interval: String
@@ -62,7 +67,8 @@ struct AuditColumns: Encodable {
     alpha = c.alpha
     groupBy = r.attributes
     weights = c.weighting.description
-    disparity = c.disparity.rawValue
+    disparity = c.disparity.isOneSided ? "one-sided" : "two-sided"
+    worse = c.disparity.worse?.rawValue ?? "either"
     reference = c.reference.description
     confidenceLevel = c.confidenceLevel
     interval = c.intervalMethod.rawValue
@@ -72,11 +78,19 @@ struct AuditColumns: Encodable {
       "ciLow": g.map(\.confidenceInterval.lower), "ciHigh": g.map(\.confidenceInterval.upper),
       "disparity": g.map(\.disparity), "disparityLow": g.map(\.disparityInterval.lower),
       "disparityHigh": g.map(\.disparityInterval.upper), "weight": g.map(\.weight), "tailWeight": g.map(\.tailWeight),
-    ]))
+      "ratio": g.map(\.ratio), "belowFourFifths": g.map { c.metric != .selectionRate ? .nan : $0.belowFourFifths ? 1 : 0 },
+    ], confusionColumns(g.map { $0 })))
     groupsWithoutRate = r.groupsWithoutRate
     summary = AuditSummaryDocument(r)
     excludedRows = Excluded(total: r.excluded.total, byReason: r.excluded.byReason)
   }
+}
+
+/// The confusion counts as columns (NaN for a group without them).
+func confusionColumns(_ g: [GroupResult?]) -> [(String, [Double])] {
+  func column(_ f: (ConfusionCounts) -> Int) -> [Double] { g.map { $0?.confusion.map { Double(f($0)) } ?? .nan } }
+  return [("tn", column(\.trueNegatives)), ("fp", column(\.falsePositives)),
+          ("fn", column(\.falseNegatives)), ("tp", column(\.truePositives))]
 }
 
 /// A disparity test, with the per-group tests column by column and the audit
@@ -84,7 +98,7 @@ struct AuditColumns: Encodable {
 struct TestColumns: Encodable {
   struct Groups: Encodable {
     var key: [[String]]
-    /// n, rate, disparity, pValue, holm, benjaminiHochberg.
+    /// n, rate, disparity, pValue, holm, benjaminiHochberg, ratio, tn, fp, fn, tp.
     var numbers: ColumnBlock
   }
   struct Tail: Encodable {
@@ -110,6 +124,9 @@ struct TestColumns: Encodable {
   var tolerance: Double?
   var lowerConfidenceBound: Double?
   var boundVariance: Double?
+  var boundMean: Double?
+  /// What the per-group p-values test (the CLI's groupTest object).
+  var groupTest: [String: String]
   var l2Estimate: L2
   var tailGroups: Tail
   var groups: Groups
@@ -130,15 +147,22 @@ struct TestColumns: Encodable {
     tolerance = r.tolerance
     lowerConfidenceBound = r.lowerConfidenceBound.flatMap(finite)
     boundVariance = r.boundVariance.flatMap(finite)
+    boundMean = r.boundMean.flatMap(finite)
+    let kind = r.configuration.audit.disparity
+    groupTest = ["null": r.groupTest.null, "method": r.groupTest.method,
+                 "alternative": kind == .oneSided ? "greater" : kind == .oneSidedLower ? "less" : "two-sided"]
     l2Estimate = L2(value: finite(r.l2Estimate.value), standardError: finite(r.l2Estimate.standardError))
     let t = r.tailGroups
     tailGroups = Tail(key: t.map(\.key), disparity: t.map { finite($0.disparity) }, tailWeight: t.map(\.tailWeight),
                       contribution: t.map { finite($0.contribution) })
     let g = r.groups
+    // The CLI takes each group's ratio and confusion counts from the audit.
+    let audited = Dictionary(r.audit.groups.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+    let matched = g.map { audited[$0.key] }
     groups = Groups(key: g.map(\.key), numbers: sink.block(count: g.count, [
       "n": g.map { Double($0.statistics.count) }, "rate": g.map(\.statistics.mean), "disparity": g.map(\.disparity),
       "pValue": g.map(\.pValue), "holm": g.map(\.holm), "benjaminiHochberg": g.map(\.benjaminiHochberg),
-    ]))
+    ], [("ratio", matched.map { $0?.ratio ?? .nan })] + confusionColumns(matched)))
     groupsWithoutVariance = r.groupsWithoutVariance
     audit = AuditColumns(r.audit, numbers: sink)
   }

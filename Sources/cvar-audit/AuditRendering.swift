@@ -28,31 +28,6 @@ struct AuditDocument: Encodable {
     var weightSum: Double?
     var effectiveN: Double?
   }
-  struct Summary: Encodable {
-    var groups: Int
-    var rows: Int
-    var blankLines: Int
-    var eligibleRows: Int
-    var overallRate: Double?
-    var referenceRate: Double?
-    var cvar: Double?
-    var `var`: Double?
-    var maxGap: Double?
-    var betweenGroupsDifference: Double?
-    var meanDisparity: Double?
-    var cvarInterval: [Double?]
-    var renyi23: Double?
-    var norm23: Double?
-    var effectiveGroups: Double?
-    var tailGroups: Int
-    var simultaneousIntervals: Int
-    var minRatio: Double?
-    var maxRatio: Double?
-    /// Groups with ratio < 0.8, for the selection rate only.
-    var belowFourFifthsGroups: Int?
-    /// Under --sample-weight: Σw over the eligible rows.
-    var eligibleWeight: Double?
-  }
   struct Excluded: Encodable {
     var total: Int
     var byReason: [String: Int]
@@ -73,7 +48,7 @@ struct AuditDocument: Encodable {
   var simultaneousInterval: String
   var groups: [Group]
   var groupsWithoutRate: [[String: String]]
-  var summary: Summary
+  var summary: AuditSummaryDocument
   var excludedRows: Excluded
 }
 
@@ -101,7 +76,6 @@ enum AuditRendering {
   static func hasFourFifths(_ r: AuditResult) -> Bool { r.configuration.metric == .selectionRate }
 
   static func document(_ r: AuditResult, sampleWeight: String? = nil) -> AuditDocument {
-    let s = r.summary
     let fourFifths = hasFourFifths(r)
     return AuditDocument(
       metric: r.configuration.metric.description, alpha: r.configuration.alpha, groupBy: r.attributes,
@@ -123,17 +97,7 @@ enum AuditRendering {
           weightSum: g.weighted?.weight, effectiveN: g.weighted?.effectiveCount)
       },
       groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
-      summary: AuditDocument.Summary(
-        groups: s.groups, rows: s.rows, blankLines: s.blankLines, eligibleRows: s.eligibleRows, overallRate: finite(s.overallRate),
-        referenceRate: finite(s.referenceRate), cvar: finite(s.cvar), var: finite(s.valueAtRisk),
-        maxGap: finite(s.maxGap), betweenGroupsDifference: finite(s.betweenGroupsDifference),
-        meanDisparity: finite(s.meanDisparity),
-        cvarInterval: [finite(s.cvarInterval.lower), finite(s.cvarInterval.upper)],
-        renyi23: finite(s.renyi23), norm23: finite(s.norm23), effectiveGroups: finite(s.effectiveGroups),
-        tailGroups: r.groups.filter(\.inTail).count, simultaneousIntervals: s.simultaneousIntervals,
-        minRatio: finite(s.minRatio), maxRatio: finite(s.maxRatio),
-        belowFourFifthsGroups: fourFifths ? r.groups.filter(\.belowFourFifths).count : nil,
-        eligibleWeight: finite(s.eligibleWeight)),
+      summary: AuditSummaryDocument(r),
       excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason))
   }
 

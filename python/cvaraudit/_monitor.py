@@ -76,7 +76,7 @@ class Monitor:
                  y_true: Any = None, y_pred: Any = None, metric: str = "error", loss: Any = None,
                  alpha: float = 0.1, tolerance: float = 0.05, delta: float = 0.05,
                  weights: Union[str, Sequence[float]] = "uniform", shares: Optional[Sequence[float]] = None,
-                 disparity: str = "one-sided", reference: Union[str, float] = "pooled", l2_test: bool = False,
+                 disparity: str = "one-sided", reference: Union[str, float, None] = None, l2_test: bool = False,
                  l2_first_look: int = 256, budget: Optional[int] = None) -> None:
         """Declares the groups and the test.
 
@@ -88,7 +88,10 @@ class Monitor:
             weights: ``uniform``, ``population`` (the ``shares``) or one weight per group.
             shares: population shares of the groups (for population weights or reference).
             disparity: ``one-sided`` or ``two-sided``.
-            reference: ``pooled`` (mean of the observations), ``population`` (Σ p_g μ_g) or a rate.
+            reference: ``population`` (Σ p_g μ_g over the ``shares``), ``pooled`` (mean of the
+                observations; valid only for rows in exchangeable order) or a rate. The default is
+                ``population`` when ``shares`` are given (as in :meth:`from_frame`, like the CLI's
+                default with ``--groups-from``), else ``pooled``.
             l2_test: add the sequential L2 test (δ split in half), first look at ``l2_first_look``.
             budget: stop with ``budgetExhausted`` after this many observations.
         """
@@ -117,6 +120,8 @@ class Monitor:
             "groupKeys": [list(key) for key in self.keys], "weights": w, "alpha": float(alpha),
             "tolerance": float(tolerance), "delta": float(delta), "disparity": disparity,
         }
+        if reference is None:
+            reference = "population" if shares is not None else "pooled"
         if isinstance(reference, str):
             request["reference"] = reference
             if reference == "population":
@@ -230,7 +235,11 @@ class Monitor:
             "tailGroups": [dict(zip(names, self.keys[g])) for g in s["tailGroups"][:20]],
             "l2Looks": s.get("l2Looks"),
         }
-        return {k: v for k, v in doc.items() if v is not None}
+        doc = {k: v for k, v in doc.items() if v is not None}
+        # Always present (null when it did not happen), as in the CLI's document.
+        doc["referenceEmptiedAt"] = s.get("referenceEmptiedAt")
+        doc["emptiedGroups"] = s["emptiedGroups"]
+        return doc
 
     def __repr__(self) -> str:
         low, high = self.cvar_interval

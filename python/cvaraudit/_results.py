@@ -49,6 +49,15 @@ def _prune(value: Any) -> Any:
     return value
 
 
+def _counts(columns: Dict[str, Any], i: int) -> Dict[str, Optional[int]]:
+    """Group i's confusion counts tn, fp, fn, tp (None without labels and predictions)."""
+    out: Dict[str, Optional[int]] = {}
+    for name in ("tn", "fp", "fn", "tp"):
+        x = columns[name][i]
+        out[name] = None if math.isnan(x) else int(x)
+    return out
+
+
 def _dumps(document: Dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
 
@@ -156,17 +165,21 @@ class AuditResult:
         g = r["groups"]
         groups = []
         c = {name: [_json_number(x) for x in g[name]] for name in
-             ["sum", "rate", "ciLow", "ciHigh", "disparity", "disparityLow", "disparityHigh", "weight", "tailWeight"]}
+             ["sum", "rate", "ciLow", "ciHigh", "disparity", "disparityLow", "disparityHigh", "weight", "tailWeight",
+              "ratio", "belowFourFifths"]}
         for i, key in enumerate(g["key"]):
+            four_fifths = c["belowFourFifths"][i]
             groups.append({
                 "key": _key_object(names, key), "n": int(g["n"][i]), "sum": c["sum"][i], "rate": c["rate"][i],
                 "ci": [c["ciLow"][i], c["ciHigh"][i]], "disparity": c["disparity"][i],
                 "disparityInterval": [c["disparityLow"][i], c["disparityHigh"][i]],
                 "weight": c["weight"][i], "tailWeight": c["tailWeight"][i], "inTail": bool(c["tailWeight"][i] > 0),
+                "ratio": c["ratio"][i], "belowFourFifths": None if four_fifths is None else bool(four_fifths),
+                **_counts(g, i),
             })
         return _prune({
             "schemaVersion": 1, "metric": r["metric"], "alpha": r["alpha"], "groupBy": names,
-            "weights": r["weights"], "disparity": r["disparity"], "reference": r["reference"],
+            "weights": r["weights"], "disparity": r["disparity"], "worse": r["worse"], "reference": r["reference"],
             "confidenceLevel": r["confidenceLevel"], "interval": r["interval"],
             "simultaneousInterval": r["simultaneousInterval"], "groups": groups,
             "groupsWithoutRate": [_key_object(names, k) for k in r["groupsWithoutRate"]],
@@ -279,14 +292,17 @@ class TestResult:
             "seed": r.get("seed"), "monteCarloError": r.get("monteCarloError"), "delta": r["delta"],
             "decision": r["decision"], "tolerance": r.get("tolerance"),
             "lowerConfidenceBound": r.get("lowerConfidenceBound"), "boundVariance": r.get("boundVariance"),
-            "alpha": a["alpha"], "weights": a["weights"], "disparity": a["disparity"], "reference": a["reference"],
+            "boundMean": r.get("boundMean"), "groupTest": r["groupTest"],
+            "alpha": a["alpha"], "weights": a["weights"], "disparity": a["disparity"], "worse": a["worse"],
+            "reference": a["reference"],
             "referenceRate": a["summary"].get("referenceRate"), "groupBy": names, "l2Estimate": r["l2Estimate"],
             "tailGroups": [{"key": _key_object(names, k), "disparity": t["disparity"][i],
                             "tailWeight": t["tailWeight"][i], "contribution": t["contribution"][i]}
                            for i, k in enumerate(t["key"])],
             "groups": [{"key": _key_object(names, k), "n": int(g["n"][i]), "rate": _json_number(g["rate"][i]),
                         "disparity": _json_number(g["disparity"][i]), "pValue": _json_number(g["pValue"][i]),
-                        "holm": _json_number(g["holm"][i]), "benjaminiHochberg": _json_number(g["benjaminiHochberg"][i])}
+                        "holm": _json_number(g["holm"][i]), "benjaminiHochberg": _json_number(g["benjaminiHochberg"][i]),
+                        "ratio": _json_number(g["ratio"][i]), **_counts(g, i)}
                        for i, k in enumerate(g["key"])],
             "groupsWithoutVariance": [_key_object(names, k) for k in r["groupsWithoutVariance"]],
             "groupsWithoutRate": [_key_object(names, k) for k in a["groupsWithoutRate"]],

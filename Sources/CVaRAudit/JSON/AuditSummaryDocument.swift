@@ -20,6 +20,12 @@ public struct AuditSummaryDocument: Encodable, Sendable {
   public var effectiveGroups: Double?
   public var tailGroups: Int
   public var simultaneousIntervals: Int
+  public var minRatio: Double?
+  public var maxRatio: Double?
+  /// Groups with ratio < 0.8, for the selection rate only.
+  public var belowFourFifthsGroups: Int?
+  /// Under a row weight: Σw over the eligible rows.
+  public var eligibleWeight: Double?
 
   /// The summary of `result`.
   ///
@@ -44,5 +50,10 @@ public struct AuditSummaryDocument: Encodable, Sendable {
     effectiveGroups = finite(s.effectiveGroups)
     tailGroups = result.groups.filter(\.inTail).count
     simultaneousIntervals = s.simultaneousIntervals
+    minRatio = finite(s.minRatio)
+    maxRatio = finite(s.maxRatio)
+    belowFourFifthsGroups = result.configuration.metric == .selectionRate
+      ? result.groups.filter(\.belowFourFifths).count : nil
+    eligibleWeight = finite(s.eligibleWeight)
   }
 }
