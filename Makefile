@@ -78,6 +78,7 @@ test: test-deps e2e-deps
 	$(PYTHON) -m pytest Tests/EndToEnd -q -rs -p no:cacheprovider
 	$(SWIFT) build -c release --package-path Benchmarks
 	@$(MAKE) --no-print-directory notebooks-test
+	@$(MAKE) --no-print-directory python-test
 
 # Only the end-to-end tests (DuckDB, Spark, PostgreSQL; the PostgreSQL and
 # BigQuery parsers), after a build.
