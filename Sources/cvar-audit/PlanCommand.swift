@@ -105,7 +105,7 @@ struct PlanCommand: ParsableCommand {
   /// The groups: labels, population shares and where they came from.
   func groups() throws -> (labels: [String], shares: [Double], source: String) {
     if let k = numGroups {
-      return ((1...k).map(String.init), .init(repeating: 1 / Double(k), count: k), "\(k) groups with equal shares")
+      return ((1...k).map(String.init), .init(repeating: 1 / Double(k), count: k), "\(CountText.counted(k, "group")) with equal shares")
     }
     if let path = shares {
       let file = try ShareFile.read(path, what: "share")
@@ -119,9 +119,9 @@ struct PlanCommand: ParsableCommand {
       throw CommandFailure(message: "\(input.inputName): \(table.groupCount) group(s) with rows; planning needs at least 2")
     }
     let sizes = (0..<table.groupCount).map { Double(table.rowCount(group: $0)) }
-    let labels = table.keys.map { $0.joined(separator: "/") }
+    let labels = table.keys.map(AuditRendering.displayKey)
     let rows = Int(sizes.reduce(0, +))
-    return (labels, sizes, "group sizes of \(input.inputName) (\(rows) rows, by \(table.attributes.joined(separator: ",")))")
+    return (labels, sizes, "group sizes of \(input.inputName) (\(CountText.counted(rows, "row")), by \(table.attributes.joined(separator: ", ")))")
   }
 
   func weightVector(labels: [String], shares: [Double]) throws -> [Double] {

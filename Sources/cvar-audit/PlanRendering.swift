@@ -124,10 +124,15 @@ struct PlanReport {
   /// A size with thousands separators, or "not reachable" when it does not fit in an Int.
   static func rows(_ n: Int?) -> String { n.map(AuditRendering.grouped) ?? "not reachable" }
 
+  /// "53 groups", "1 row", or "not reachable" for a whole number kept as a `Double`.
+  static func count(_ x: Double, _ noun: String) -> String {
+    SamplePlanner.wholeRows(x).map { CountText.counted($0, noun) } ?? "not reachable"
+  }
+
   func table() -> String {
     let p = plan.problem
     var out: [String] = []
-    out.append("Audit plan: \(p.groupCount) groups (\(source)), weights \(weights)")
+    out.append("Audit plan: \(CountText.counted(p.groupCount, "group")) (\(source)), weights \(weights)")
     out.append("α = \(fmtShort(p.alpha)), ε = \(fmtShort(p.epsilon)), δ = \(fmtShort(p.delta)), power = \(fmtShort(p.power)), base rate = \(fmtShort(p.baseRate)) (σ² = \(fmtShort(p.nullVariance)))")
     out.append("Sizes: \(p.bound.label)")
     out.append("H_2/3(w) = \(AuditRendering.fixed(plan.renyi23)) nats, ‖w‖_2/3 = \(AuditRendering.fixed(plan.norm23)), effective groups exp(H_2/3) = \(AuditRendering.fixed(plan.effectiveGroups, 2))")
@@ -159,13 +164,13 @@ struct PlanReport {
       out.append("Note: at these sizes the smallest group gets fewer than 5 rows (\(thin.map { Self.designNames[$0] }.joined(separator: "; "))): the sizes assume large groups, so they can fall short there; check with --simulate.")
     }
     out.append("")
-    out.append("Two-stage design: J = \(Self.rows(SamplePlanner.wholeRows(plan.twoStageDesign.groups))) groups drawn from w, m = \(Self.rows(SamplePlanner.wholeRows(plan.twoStageDesign.rowsPerGroup))) rows each.")
+    out.append("Two-stage design: J = \(Self.count(plan.twoStageDesign.groups, "group")) drawn from w, m = \(Self.count(plan.twoStageDesign.rowsPerGroup, "row")) each.")
     out.append("")
     out.append("Bounds used:")
     for i in 0..<4 { out.append("  \(Self.designNames[i]): \(bounds[i].formula)") }
     if let s = simulated {
       out.append("")
-      out.append("Simulated: Monte-Carlo calibration (critical value from \(s.settings.calibrationReplicates) null replicates at each n), \(s.settings.replicates) replicates per power estimate, base rate \(fmtShort(s.baseRate)), seed \(s.settings.seed); alternatives: one bad group (max gap), Δ = ε on weight α (CVaR). n* is the smallest n on the bracketing search path with power ≥ \(fmtShort(p.power)); power and type I error are at n* (standard errors about \(AuditRendering.fixed((p.power * (1 - p.power) / Double(s.settings.replicates)).squareRoot(), 3)) and \(AuditRendering.fixed((p.delta * (1 - p.delta) / Double(s.settings.replicates)).squareRoot(), 3))).")
+      out.append("Simulated: Monte-Carlo calibration (critical value from \(CountText.counted(s.settings.calibrationReplicates, "null replicate")) at each n), \(CountText.counted(s.settings.replicates, "replicate")) per power estimate, base rate \(fmtShort(s.baseRate)), seed \(s.settings.seed); alternatives: one bad group (max gap), Δ = ε on weight α (CVaR). n* is the smallest n on the bracketing search path with power ≥ \(fmtShort(p.power)); power and type I error are at n* (standard errors about \(AuditRendering.fixed((p.power * (1 - p.power) / Double(s.settings.replicates)).squareRoot(), 3)) and \(AuditRendering.fixed((p.delta * (1 - p.delta) / Double(s.settings.replicates)).squareRoot(), 3))).")
     }
     out.append("")
     out.append("Stratified allocation (π ∝ w^(2/3), rows = max(2, ⌈n π_g⌉) for n = \(Self.rows(plan.cvarStratified.samples))):")

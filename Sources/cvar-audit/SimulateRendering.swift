@@ -128,7 +128,7 @@ enum SimulateRendering {
     for r in results {
       let c = r.cell, at = r.result.atSamples
       rows.append([
-        "\(c.groupCount)", c.profile.description, c.alternative.rawValue, fmtShort(c.alpha), fmtShort(c.epsilon),
+        AuditRendering.grouped(c.groupCount), c.profile.description, c.alternative.rawValue, fmtShort(c.alpha), fmtShort(c.epsilon),
         fmtShort(c.baseRate), c.test.rawValue, c.calibration.rawValue, c.sampler.rawValue,
         r.boundSamples.map(AuditRendering.grouped) ?? "not reachable", r.result.samples.map(AuditRendering.grouped) ?? "not reached",
         r.boundRatio.map { AuditRendering.fixed($0, 2) } ?? "—",
@@ -148,7 +148,7 @@ enum SimulateRendering {
       }
     }
     out.append("")
-    out.append("n*: smallest n on the bracketing search path with power ≥ target; oracle type I: the rejection rate at n* on \(settings.replicates) fresh null replicates with the cell's calibration (monte-carlo: a critical value from null replicates at the known base rate, which a user does not have; not the permutation test of cvar-audit test). \(settings.replicates) replicates per power estimate, \(settings.calibrationReplicates) null replicates per Monte-Carlo critical value, seed \(settings.seed); \(AuditRendering.fixed(seconds, 1)) s.")
+    out.append("n*: smallest n on the bracketing search path with power ≥ target; oracle type I: the rejection rate at n* on \(CountText.counted(settings.replicates, "fresh null replicate")) with the cell's calibration (monte-carlo: a critical value from null replicates at the known base rate, which a user does not have; not the permutation test of cvar-audit test). \(CountText.counted(settings.replicates, "replicate")) per power estimate, \(CountText.counted(settings.calibrationReplicates, "null replicate")) per Monte-Carlo critical value, seed \(settings.seed); \(AuditRendering.fixed(seconds, 1)) s.")
     return out.joined(separator: "\n") + "\n"
   }
 }

@@ -118,7 +118,7 @@ struct TestStudyCommand: ParsableCommand {
     let clock = ContinuousClock()
     let started = clock.now
     let header = alternative == nil ? "| K | sizes |" : "| K | n | n/K |"
-    try emit("R = \(replicates) replicates per cell, B = \(permutations), δ = \(delta), α = \(alpha), seed \(seed); "
+    try emit("R = \(CountText.counted(replicates, "replicate")) per cell, B = \(AuditRendering.grouped(permutations)), δ = \(delta), α = \(alpha), seed \(seed); "
           + (alternative.map { "alternative \($0) with base rate \(rate), ε = \(epsilon)" } ?? "H0: error rate \(rate) in every group"))
     try emit("")
     try emit(header + designList.map { " \($0) |" }.joined() + " seconds |")
@@ -132,14 +132,14 @@ struct TestStudyCommand: ParsableCommand {
         }
         for n in sampleSizes {
           let sizes = (0..<k).map { n / k + ($0 < n % k ? 1 : 0) }
-          cells.append(("\(n) | \(String(format: "%.1f", Double(n) / Double(k)))", sizes, rates))
+          cells.append(("\(AuditRendering.grouped(n)) | \(CountText.number(Double(n) / Double(k)))", sizes, rates))
         }
       } else {
         for layout in layouts {
           let sizes = layout.sizes(groups: k, rowsPerGroup: rowsPerGroup)
           let small = sizes.filter { $0 <= 2 }.count
-          let label = layout == .balanced ? "balanced, \(rowsPerGroup) each"
-            : "zipf, \(sizes.reduce(0, +)) rows, \(small) of size ≤ 2"
+          let label = layout == .balanced ? "balanced, \(AuditRendering.grouped(rowsPerGroup)) each"
+            : "zipf, \(CountText.counted(sizes.reduce(0, +), "row")), \(AuditRendering.grouped(small)) of size ≤ 2"
           cells.append((label, sizes, [Double](repeating: rate, count: k)))
         }
       }
@@ -150,7 +150,7 @@ struct TestStudyCommand: ParsableCommand {
         let result = study.run(replicates: replicates, seed: seed &+ UInt64(k))
         let rates = designList.indices.map { String(format: " %.4f ± %.4f |", result.rate($0), result.standardError($0)) }
         let seconds = (clock.now - cellStart) / .seconds(1)
-        try emit("| \(k) | \(cell.label) |" + rates.joined() + String(format: " %.0f |", seconds))
+        try emit("| \(AuditRendering.grouped(k)) | \(cell.label) |" + rates.joined() + String(format: " %.0f |", seconds))
       }
     }
     try emit("")

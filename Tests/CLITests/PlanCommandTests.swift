@@ -125,4 +125,27 @@ import FixtureSupport
       #expect(r.stderr.contains(message), "\(r.stderr)")
     }
   }
+
+  /// The number formats of the other commands: " | " between a group's
+  /// values, thousands separators, singular for one (before: "a/x",
+  /// "(4000 rows", "1 replicates", "J = 1 groups" style text).
+  @Test func numberFormatsAndGroupSeparator() throws {
+    let rows = (0..<4000).map { i in "\(i % 2 == 0 ? "a" : "b"),\(i % 3 == 0 ? "x" : "y")" }.joined(separator: "\n")
+    let path = try temporaryFile("g,h\n" + rows + "\n")
+    let r = try runCLI(["plan", "--input", path, "--group-by", "g,h", "--simulate", "--replicates", "1",
+                        "--calibration-replicates", "1000", "--epsilon", "0.3", "--alpha", "0.3", "--base-rate", "0.2"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Audit plan: 4 groups (group sizes of \(path) (4,000 rows, by g, h))"), "\(r.stdout)")
+    #expect(r.stdout.contains("\na | x "), "\(r.stdout)")
+    #expect(!r.stdout.contains("a/x"))
+    #expect(r.stdout.contains("1,000 null replicates at each n), 1 replicate per power estimate"), "\(r.stdout)")
+    let study = try runCLI(["test-study", "--groups", "2", "--sizes", "balanced", "--rows-per-group", "1000",
+                            "--replicates", "1", "--permutations", "1999", "--designs", "l2/permutation"])
+    #expect(study.status == 0, "\(study.stderr)")
+    #expect(study.stdout.hasPrefix("R = 1 replicate per cell, B = 1,999,"), "\(study.stdout)")
+    #expect(study.stdout.contains("| 2 | balanced, 1,000 each |"), "\(study.stdout)")
+    let power = try runCLI(["test-study", "--groups", "4", "--alternative", "single", "--samples", "10000",
+                            "--replicates", "1", "--permutations", "1", "--designs", "l2/permutation"])
+    #expect(power.stdout.contains("| 4 | 10,000 | 2,500 |"), "\(power.stdout)")
+  }
 }

@@ -62,4 +62,13 @@ import FixtureSupport
     #expect(r.stdout.contains("Log-log slope of n* against K"))
     #expect(r.stdout.contains("max-gap / iid / single"))
   }
+
+  /// Counts in the footer: singular for one, thousands separators (before: "1 replicates", "1000 null replicates").
+  @Test func footerCounts() throws {
+    let r = try runCLI(["simulate", "--groups", "4", "--tests", "l2", "--epsilon", "0.3", "--replicates", "1",
+                        "--calibration-replicates", "1000"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("1 replicate per power estimate, 1,000 null replicates per Monte-Carlo critical value"), "\(r.stdout)")
+    #expect(r.stdout.contains("at n* on 1 fresh null replicate with"), "\(r.stdout)")
+  }
 }
