@@ -127,7 +127,8 @@ struct NumericRange: Sendable, CustomStringConvertible {
   }
 
   static func number(_ x: Double) -> String {
-    x == x.rounded() && abs(x) < 1e16 ? String(Int(x)) : "\(x)"
+    if x.isInfinite { return x > 0 ? "∞" : "−∞" }
+    return x == x.rounded() && abs(x) < 1e16 ? String(Int(x)) : "\(x)"
   }
 
   /// Parses a real number in the range.
@@ -163,6 +164,9 @@ struct NumericRange: Sendable, CustomStringConvertible {
   static let baseRate = real(0, 1, upperClosed: false)
   /// A violation ε: (0, 1].
   static let epsilon = real(0, 1, lowerClosed: false)
+  /// A size of effect to plan for: any positive finite number (`plan` and
+  /// `simulate` say "not detectable" above what a rate allows).
+  static let positive = real(0, .infinity, lowerClosed: false, upperClosed: false)
   /// A tolerance or a disparity: [−1, 1].
   static let disparity = real(-1, 1)
   /// Any finite number.

@@ -35,7 +35,12 @@ struct PlanCommand: ParsableCommand {
       σ² = b(1 − b) of --base-rate b (default 0.5, the worst case), with normal quantiles (--bound \
       normal, an estimate) or Cantelli multipliers (--bound cantelli, a distribution-free bound); \
       each is printed with its constants. --samples N adds the smallest ε each design detects with \
-      N rows; --simulate adds the empirical sample complexity n* from a seeded simulation.
+      N rows; --simulate adds the empirical sample complexity n* from a seeded simulation. \
+      With --metric M the plan counts the rows eligible for M (positives for fnr and tpr, negatives \
+      for fpr and tnr, predicted positives for ppv and fdr, …): shares and base rate come from the \
+      eligible rows of --input, and each size is also given in total rows at the observed eligible \
+      share (--eligible-share with --num-groups or --shares). An ε larger than any group can show \
+      (above 1 − b, or above b when lower is worse) is reported as not detectable (exit 2).
       """
   )
 
@@ -54,8 +59,14 @@ struct PlanCommand: ParsableCommand {
   @Option(range: .alpha, help: "CVaR level α.")
   var alpha: Double = 0.1
 
-  @Option(range: .epsilon, help: "The violation to detect (CVaR_α ≥ ε; max gap ≥ ε).")
+  @Option(range: .positive, help: "The violation to detect (CVaR_α ≥ ε; max gap ≥ ε). A value no group can reach (above 1 − b) is reported as not detectable, with exit status 2.")
   var epsilon: Double = 0.1
+
+  @Option(help: ArgumentHelp("Plan on the rows eligible for this metric (fnr: the positives; fpr: the negatives; …), as audit takes it; with --input, the shares and the base rate come from those rows.", valueName: "metric"))
+  var metric: Metric?
+
+  @Option(name: .customLong("eligible-share"), range: .real(0, 1, lowerClosed: false), help: "With --metric and --num-groups or --shares: the share of all rows eligible for the metric (e.g. the positive rate for fnr), to convert the sizes to total rows.", valueName: "e")
+  var eligibleShare: Double?
 
   @Option(range: .probability, help: "Type I error δ.")
   var delta: Double = 0.05
@@ -69,8 +80,8 @@ struct PlanCommand: ParsableCommand {
   @Flag(help: "Also estimate n* by simulation (Monte-Carlo calibration) and compare it with the bounds.")
   var simulate = false
 
-  @Option(name: .customLong("base-rate"), range: .baseRate, help: "Rate of the groups without disparity: it sets the per-row variance σ² = b(1 − b) of the sizes, and the null of --simulate. The default 0.5 is the worst case (σ² = 1/4).", valueName: "b")
-  var baseRate: Double = 0.5
+  @Option(name: .customLong("base-rate"), range: .baseRate, help: "Rate of the groups without disparity: it sets the per-row variance σ² = b(1 − b) of the sizes, and the null of --simulate. Default: the metric's observed rate with --metric and --input, else 0.5, the worst case (σ² = 1/4).", valueName: "b")
+  var baseRate: Double?
 
   @Option(help: ArgumentHelp("How the sizes are calibrated: normal (normal approximation, an estimate for the permutation test) or cantelli (a distribution-free bound, for --calibration bound).", valueName: "normal|cantelli"))
   var bound: PlannerBound = .normal
@@ -97,31 +108,100 @@ struct PlanCommand: ParsableCommand {
     if numGroups != nil || shares != nil, input.groupBy != nil {
       throw ValidationError("--group-by goes with --input")
     }
+    if eligibleShare != nil {
+      guard let metric else { throw ValidationError("--eligible-share goes with --metric") }
+      if input.input != nil || (numGroups == nil && shares == nil) {
+        throw ValidationError("--eligible-share goes with --num-groups or --shares; with data, the share of \(PlanEligibility.noun(metric)) is read from the rows")
+      }
+      if PlanEligibility.countsEveryRow(metric) {
+        throw ValidationError("--eligible-share does not apply to \(metric): every row is eligible")
+      }
+    }
+    if let metric {
+      if numGroups != nil || shares != nil {
+        if eligibleShare == nil && !PlanEligibility.countsEveryRow(metric) {
+          throw ValidationError("--metric \(metric) with --num-groups or --shares needs --eligible-share e: the share of all rows that are \(PlanEligibility.noun(metric))")
+        }
+      } else {
+        try input.validate(metrics: [metric])
+      }
+    }
     if format == .csv && simulate {
       throw ValidationError("--format csv writes the allocation table only; use table or json with --simulate")
     }
   }
 
-  /// The groups: labels, population shares and where they came from.
-  func groups() throws -> (labels: [String], shares: [Double], source: String) {
+  /// The groups: labels, population shares, where they came from, and with
+  /// --metric the eligible rows they stand for.
+  func groups() throws -> PlanGroups {
+    let fixed = metric.map { m in
+      PlanEligibility(metric: m, worse: m.defaultWorse, share: eligibleShare ?? 1, groupShares: nil, observedRate: nil, groupsLeftOut: 0)
+    }
     if let k = numGroups {
-      return ((1...k).map(String.init), .init(repeating: 1 / Double(k), count: k), "\(CountText.counted(k, "group")) with equal shares")
+      return PlanGroups(labels: (1...k).map(String.init), shares: .init(repeating: 1 / Double(k), count: k),
+                        source: "\(CountText.counted(k, "group")) with equal shares", eligibility: fixed)
     }
     if let path = shares {
       let file = try ShareFile.read(path, what: "share")
       if let g = file.values.firstIndex(of: 0) {
         throw InputError(file: path, message: "group \(file.labels?[g] ?? String(g + 1)) has share 0: i.i.d. sampling never reaches it; leave it out or give it a positive share")
       }
-      return (file.labels ?? (1...file.values.count).map(String.init), file.values, "shares from \(path)")
+      return PlanGroups(labels: file.labels ?? (1...file.values.count).map(String.init), shares: file.values,
+                        source: "shares from \(path)", eligibility: fixed)
     }
-    let table = try input.loadTable(metrics: [])
-    guard table.groupCount >= 2 else {
-      throw CommandFailure(message: "\(input.inputName): \(table.groupCount) group(s) with rows; planning needs at least 2")
+    let table = try input.loadTable(metrics: metric.map { [$0] } ?? [])
+    let rows = (0..<table.groupCount).map { table.rowCount(group: $0) }
+    let by = table.attributes.joined(separator: ", ")
+    guard let metric else {
+      guard table.groupCount >= 2 else {
+        throw CommandFailure(message: "\(input.inputName): \(CountText.counted(table.groupCount, "group")) with rows; planning needs at least 2")
+      }
+      return PlanGroups(labels: table.keys.map(AuditRendering.displayKey), shares: rows.map(Double.init),
+                        source: "group sizes of \(input.inputName) (\(CountText.counted(rows.reduce(0, +), "row")), by \(by))",
+                        available: rows)
     }
-    let sizes = (0..<table.groupCount).map { Double(table.rowCount(group: $0)) }
-    let labels = table.keys.map(AuditRendering.displayKey)
-    let rows = Int(sizes.reduce(0, +))
-    return (labels, sizes, "group sizes of \(input.inputName) (\(CountText.counted(rows, "row")), by \(table.attributes.joined(separator: ", ")))")
+    let statistics = table.statistics(for: metric)
+    let kept = statistics.indices.filter { statistics[$0].count > 0 }
+    guard kept.count >= 2 else {
+      throw CommandFailure(message: "\(input.inputName): \(CountText.counted(kept.count, "group")) with \(PlanEligibility.noun(metric)) for \(metric); planning needs at least 2")
+    }
+    let eligible = kept.map { statistics[$0].count }
+    let pooled = kept.reduce(SufficientStatistics()) { $0 + statistics[$1] }
+    let totalRows = kept.reduce(0) { $0 + rows[$1] }
+    let eligibility = PlanEligibility(
+      metric: metric, worse: metric.defaultWorse, share: Double(pooled.count) / Double(totalRows),
+      groupShares: kept.map { Double(statistics[$0].count) / Double(rows[$0]) }, observedRate: pooled.mean,
+      groupsLeftOut: table.groupCount - kept.count)
+    return PlanGroups(
+      labels: kept.map { AuditRendering.displayKey(table.keys[$0]) }, shares: eligible.map(Double.init),
+      source: PlanEligibility.countsEveryRow(metric)
+        ? "group sizes of \(input.inputName) (\(CountText.counted(pooled.count, "row")) with \(metric), by \(by))"
+        : "\(PlanEligibility.noun(metric)) of \(input.inputName) (\(AuditRendering.grouped(pooled.count)) of \(CountText.counted(totalRows, "row")), by \(by))",
+      available: eligible, eligibility: eligibility)
+  }
+
+  /// The base rate b in the metric's own scale: --base-rate, else the
+  /// observed rate with --metric and data, else 0.5.
+  func metricBaseRate(_ groups: PlanGroups) -> Double {
+    baseRate ?? groups.eligibility?.observedRate ?? 0.5
+  }
+
+  /// The planner's base rate: b, or 1 − b when lower is worse (the planner
+  /// puts the violation above its base rate; b(1 − b) is the same).
+  static func plannerBaseRate(_ b: Double, worse: WorseDirection) -> Double { worse == .lower ? 1 - b : b }
+
+  /// Refuses an ε that no group can reach: a group's rate stays in [0, 1], so
+  /// its disparity from the base rate b is at most 1 − b (b when lower is
+  /// worse). The max gap and the CVaR are at most that disparity.
+  static func checkDetectable(epsilon: Double, baseRate b: Double, worse: WorseDirection, metric: Metric?) throws {
+    let largest = worse == .lower ? b : 1 - b
+    guard epsilon > largest else { return }
+    let name = metric.map { "\($0)" } ?? "rate"
+    let why = worse == .lower
+      ? "with base rate b = \(fmtShort(b)) and lower \(name) worse, a group's \(name) can fall at most b = \(fmtShort(largest)) below it (to 0)"
+      : "with base rate b = \(fmtShort(b)), a group's \(name) can rise at most 1 − b = \(fmtShort(largest)) above it (to 1)"
+    let beyondOne = epsilon > 1 ? "a rate disparity is at most 1; " : ""
+    throw CommandFailure(message: "not detectable: ε = \(fmtShort(epsilon)): \(beyondOne)\(why), so neither the max gap nor the CVaR of the disparities can reach ε; lower --epsilon to at most \(fmtShort(largest))")
   }
 
   func weightVector(labels: [String], shares: [Double]) throws -> [Double] {
@@ -147,22 +227,31 @@ struct PlanCommand: ParsableCommand {
   }
 
   func run() throws {
-    let (labels, populationShares, source) = try groups()
+    let planGroups = try groups()
+    let labels = planGroups.labels, populationShares = planGroups.shares
     let w = try weightVector(labels: labels, shares: populationShares)
+    let b = metricBaseRate(planGroups)
+    let worse = planGroups.eligibility?.worse ?? .higher
+    let plannerRate = Self.plannerBaseRate(b, worse: worse)
+    guard plannerRate < 1 else {
+      throw CommandFailure(message: "not detectable: the base rate b = \(fmtShort(b)) is already the worst value of \(metric.map { "\($0)" } ?? "the rate") (every eligible row counts against it), so no group can be worse; give --base-rate")
+    }
+    try Self.checkDetectable(epsilon: epsilon, baseRate: b, worse: worse, metric: metric)
     let problem = PlanningProblem(shares: populationShares, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power,
-                                  baseRate: baseRate, bound: bound)
+                                  baseRate: plannerRate, bound: bound)
     let plan = SamplePlanner.plan(problem)
     try Self.checkReachable([plan.maxGap.rows, plan.cvarIID.rows, plan.cvarStratified.rows, plan.twoStage.rows],
                             names: PlanReport.designNames)
     let detectable = samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
     var simulated: PlanSimulation? = nil
     if simulate {
-      simulated = try PlanSimulation.run(plan: plan, baseRate: baseRate,
+      simulated = try PlanSimulation.run(plan: plan, baseRate: plannerRate,
                                          settings: SimulationSettings(replicates: replicates, calibrationReplicates: calibrationReplicates,
                                                                       seed: seed, targetPower: power))
     }
-    let report = PlanReport(labels: labels, source: source, weights: weights.name, plan: plan,
-                            detectable: detectable, simulated: simulated)
+    let report = PlanReport(labels: labels, source: planGroups.source, weights: weights.name, plan: plan,
+                            detectable: detectable, simulated: simulated, available: planGroups.available,
+                            eligibility: planGroups.eligibility, metricBaseRate: b, baseRateGiven: baseRate != nil)
     let output: String
     switch format {
     case .table: output = report.table()
@@ -205,7 +294,7 @@ struct PlanSimulation {
     for (index, (test, sampler, alternative)) in designs.enumerated() {
       guard let rates = alternative.rates(base: baseRate, epsilon: p.epsilon, alpha: p.alpha, weights: p.weights, shares: p.shares) else {
         let largest = alternative.largestEpsilon(base: baseRate, alpha: p.alpha, weights: p.weights, shares: p.shares)
-        throw CommandFailure(message: "--epsilon \(p.epsilon) is beyond what --base-rate \(baseRate) allows for the \(alternative) alternative (some group's rate would exceed 1); the largest is \(fmtShort(largest))")
+        throw CommandFailure(message: "not detectable by --simulate: ε = \(fmtShort(p.epsilon)) is beyond what base rate \(fmtShort(baseRate)) allows for the \(alternative) alternative of the \(PlanReport.designNames[index]) design (its disparities are measured from the weighted mean, so some group's rate would exceed 1); the largest is \(fmtShort(largest))")
       }
       let design = SimulationDesign(
         shares: p.shares, weights: p.weights, test: test, sampler: sampler, calibration: .monteCarlo, delta: p.delta,

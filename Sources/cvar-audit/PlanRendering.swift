@@ -59,8 +59,21 @@ struct PlanDocument: Encodable {
   var bounds: Designs<String>
   var twoStage: TwoStage
   var allocation: [Allocation]
+  /// With --metric: what the sizes count, and the sizes in total rows.
+  struct Eligible: Encodable {
+    var metric: String
+    var rows: String
+    var worse: String
+    var share: Double
+    var observedRate: Double?
+    var groupsLeftOut: Int
+    var totalRows: Designs<Int?>
+  }
   var detectable: Detectable?
   var simulated: Simulated?
+  var eligible: Eligible?
+  /// Allocations that ask a group for more rows than the data has (when it gives group sizes).
+  var warnings: [String]
 }
 
 struct PlanReport {
@@ -70,6 +83,54 @@ struct PlanReport {
   var plan: SamplePlan
   var detectable: DetectableEpsilon?
   var simulated: PlanSimulation?
+  /// Rows each group has in the data (eligible rows with --metric), when known.
+  var available: [Int]? = nil
+  var eligibility: PlanEligibility? = nil
+  /// The base rate in the metric's own scale (the planner's is 1 − b when lower is worse).
+  var metricBaseRate: Double
+  /// Whether --base-rate was given (else it is the observed rate, with --metric and data).
+  var baseRateGiven = false
+
+  /// The largest ε any group can show: 1 − b of the planner's base rate.
+  var largestEpsilon: Double { 1 - plan.problem.baseRate }
+
+  /// A detectable ε, or nil when it is above what a group can reach.
+  func reachable(_ epsilon: Double) -> Double? { epsilon <= largestEpsilon ? epsilon : nil }
+
+  /// Each design's size in total rows, with --metric (nil: not reachable).
+  var totalRows: [Int?]? {
+    guard let e = eligibility else { return nil }
+    return [e.totalRows(iid: plan.maxGap.rows), e.totalRows(iid: plan.cvarIID.rows),
+            e.totalRows(perGroup: plan.stratifiedRows), e.totalRows(twoStage: plan.twoStageDesign, weights: plan.problem.weights)]
+      .map(SamplePlanner.wholeRows)
+  }
+
+  /// The warnings of allocations that ask more rows of a group than it has:
+  /// the i.i.d. designs (more rows than the data), the stratified allocation
+  /// (rows_g > n_g) and the two-stage design (m > n_g, for a drawn group).
+  var warnings: [String] {
+    guard let available else { return [] }
+    let noun = eligibility.map { PlanEligibility.countsEveryRow($0.metric) ? "rows" : $0.shortNoun } ?? "rows"
+    var out: [String] = []
+    let total = available.reduce(0, +)
+    let iid = [0, 1].filter { !(bounds[$0].rows <= Double(total)) }
+    if !iid.isEmpty {
+      out.append("\(iid.map { Self.designNames[$0] }.joined(separator: " and ")) need\(iid.count == 1 ? "s" : "") more \(noun) than the data has (\(AuditRendering.grouped(total))): an i.i.d. sample of that size would take some groups' rows more than once.")
+    }
+    func short(_ need: (Int) -> Double) -> (count: Int, worst: Int)? {
+      let groups = labels.indices.filter { need($0) > Double(available[$0]) }
+      guard let worst = groups.max(by: { need($0) / Double(max(available[$0], 1)) < need($1) / Double(max(available[$1], 1)) }) else { return nil }
+      return (groups.count, worst)
+    }
+    if let s = short({ plan.stratifiedRows[$0] }) {
+      out.append("the stratified allocation asks more \(noun) than \(s.count) of \(CountText.counted(labels.count, "group")) have; worst: \(labels[s.worst]) needs \(Self.rows(SamplePlanner.wholeRows(plan.stratifiedRows[s.worst]))), has \(AuditRendering.grouped(available[s.worst])). Take those groups whole (the design then falls short of its power there), or plan with population weights.")
+    }
+    let m = plan.twoStageDesign.rowsPerGroup
+    if let s = short({ plan.problem.weights[$0] > 0 ? m : 0 }) {
+      out.append("the two-stage design takes m = \(Self.count(m, "row")) from each drawn group, more than \(s.count) of \(CountText.counted(labels.count, "group")) have; worst: \(labels[s.worst]) has \(AuditRendering.grouped(available[s.worst])).")
+    }
+    return out
+  }
 
   var bounds: [SampleSizeBound] { [plan.maxGap, plan.cvarIID, plan.cvarStratified, plan.twoStage] }
   static let designNames = ["max gap, i.i.d.", "CVaR L2, i.i.d. from the population",
@@ -83,7 +144,7 @@ struct PlanReport {
     let p = plan.problem
     var doc = PlanDocument(
       source: source, groups: p.groupCount, weights: weights, alpha: p.alpha, epsilon: p.epsilon, delta: p.delta,
-      power: p.power, baseRate: p.baseRate, boundMethod: p.bound.rawValue,
+      power: p.power, baseRate: metricBaseRate, boundMethod: p.bound.rawValue,
       renyi23: plan.renyi23, norm23: plan.norm23, effectiveGroups: plan.effectiveGroups,
       samples: designs(bounds.map(\.samples)), bounds: designs(bounds.map(\.formula)),
       twoStage: .init(groups: SamplePlanner.wholeRows(plan.twoStageDesign.groups),
@@ -92,9 +153,13 @@ struct PlanReport {
       allocation: labels.indices.map { g in
         .init(group: labels[g], share: p.shares[g], weight: p.weights[g],
               stratifiedShare: plan.cvarStratified.allocation[g], rows: SamplePlanner.wholeRows(plan.stratifiedRows[g]))
-      })
+      }, warnings: warnings)
+    if let e = eligibility, let totals = totalRows {
+      doc.eligible = .init(metric: e.metric.description, rows: e.noun, worse: e.worse.rawValue, share: e.share,
+                           observedRate: e.observedRate, groupsLeftOut: e.groupsLeftOut, totalRows: designs(totals))
+    }
     if let d = detectable {
-      doc.detectable = .init(samples: d.samples, epsilon: designs([d.maxGap, d.cvarIID, d.cvarStratified, d.twoStage].map(finite)))
+      doc.detectable = .init(samples: d.samples, epsilon: designs([d.maxGap, d.cvarIID, d.cvarStratified, d.twoStage].map { finite($0).flatMap(reachable) }))
     }
     if let s = simulated {
       let at = s.results.map(\.atSamples)
@@ -133,11 +198,24 @@ struct PlanReport {
     let p = plan.problem
     var out: [String] = []
     out.append("Audit plan: \(CountText.counted(p.groupCount, "group")) (\(source)), weights \(weights)")
-    out.append("α = \(fmtShort(p.alpha)), ε = \(fmtShort(p.epsilon)), δ = \(fmtShort(p.delta)), power = \(fmtShort(p.power)), base rate = \(fmtShort(p.baseRate)) (σ² = \(fmtShort(p.nullVariance)))")
+    out.append("α = \(fmtShort(p.alpha)), ε = \(fmtShort(p.epsilon)), δ = \(fmtShort(p.delta)), power = \(fmtShort(p.power)), base rate = \(fmtShort(metricBaseRate)) (σ² = \(fmtShort(p.nullVariance)))")
+    if let e = eligibility {
+      let from = baseRateGiven ? "--base-rate" : e.observedRate.map { _ in "the observed \(e.metric)" } ?? "the default"
+      var line = PlanEligibility.countsEveryRow(e.metric) ? "Planned for \(e.metric) (every row is eligible): base rate from \(from)" : "Planned on the eligible rows of \(e.metric), the \(e.noun): base rate from \(from)\(e.worse == .lower ? ", lower is worse (planned on 1 − \(e.metric))" : "")"
+      if !PlanEligibility.countsEveryRow(e.metric) {
+        line += "; \(e.shortNoun) are \(AuditRendering.fixed(100 * e.share, 1))% of the rows\(e.observedRate == nil ? " (--eligible-share)" : ""), so ≈ total rows = \(e.shortNoun) needed ÷ \(fmtShort(e.share))\(e.groupShares == nil ? "" : " (stratified and two-stage: ÷ each group's own share)")"
+      }
+      if e.groupsLeftOut > 0 { line += "; \(CountText.counted(e.groupsLeftOut, "group")) without \(e.shortNoun) left out" }
+      out.append(line + ".")
+    }
     out.append("Sizes: \(p.bound.label)")
     out.append("H_2/3(w) = \(AuditRendering.fixed(plan.renyi23)) nats, ‖w‖_2/3 = \(AuditRendering.fixed(plan.norm23)), effective groups exp(H_2/3) = \(AuditRendering.fixed(plan.effectiveGroups, 2))")
     out.append("")
-    var header = [AuditRendering.pad("design", 40), AuditRendering.pad("rows (bound)", 13, right: true)]
+    let totals = eligibility.map { PlanEligibility.countsEveryRow($0.metric) } == false ? totalRows : nil
+    let sizeHeader = totals == nil ? "rows (bound)" : "\(eligibility!.shortNoun) (bound)"
+    let sizeWidth = max(13, sizeHeader.count)
+    var header = [AuditRendering.pad("design", 40), AuditRendering.pad(sizeHeader, sizeWidth, right: true)]
+    if totals != nil { header.append(AuditRendering.pad("≈ total rows", 13, right: true)) }
     if let d = detectable { header.append(AuditRendering.pad("ε at n=\(AuditRendering.grouped(d.samples))", 16, right: true)) }
     if simulated != nil {
       header += [AuditRendering.pad("n* (simulated)", 15, right: true), AuditRendering.pad("bound/n*", 9, right: true),
@@ -146,8 +224,9 @@ struct PlanReport {
     out.append(header.joined(separator: "  "))
     let eps = detectable.map { [$0.maxGap, $0.cvarIID, $0.cvarStratified, $0.twoStage] }
     for i in 0..<4 {
-      var row = [AuditRendering.pad(Self.designNames[i], 40), AuditRendering.pad(Self.rows(bounds[i].samples), 13, right: true)]
-      if let eps { row.append(AuditRendering.pad(AuditRendering.fixed(eps[i]), 16, right: true)) }
+      var row = [AuditRendering.pad(Self.designNames[i], 40), AuditRendering.pad(Self.rows(bounds[i].samples), sizeWidth, right: true)]
+      if let totals { row.append(AuditRendering.pad(Self.rows(totals[i]), 13, right: true)) }
+      if let eps { row.append(AuditRendering.pad(reachable(eps[i]).map { AuditRendering.fixed($0) } ?? "none ≤ \(fmtShort(largestEpsilon))", 16, right: true)) }
       if let s = simulated {
         let r = s.results[i]
         let at = r.atSamples
@@ -163,6 +242,11 @@ struct PlanReport {
       out.append("")
       out.append("Note: at these sizes the smallest group gets fewer than 5 rows (\(thin.map { Self.designNames[$0] }.joined(separator: "; "))): the sizes assume large groups, so they can fall short there; check with --simulate.")
     }
+    let warnings = self.warnings
+    if !warnings.isEmpty {
+      out.append("")
+      for w in warnings { out.append("Warning: " + w) }
+    }
     out.append("")
     out.append("Two-stage design: J = \(Self.count(plan.twoStageDesign.groups, "group")) drawn from w, m = \(Self.count(plan.twoStageDesign.rowsPerGroup, "row")) each.")
     out.append("")
@@ -174,16 +258,25 @@ struct PlanReport {
     }
     out.append("")
     out.append("Stratified allocation (π ∝ w^(2/3), rows = max(2, ⌈n π_g⌉) for n = \(Self.rows(plan.cvarStratified.samples))):")
-    let width = max(5, min(40, labels.map(\.count).max() ?? 5))
-    out.append([AuditRendering.pad("group", width), AuditRendering.pad("share", 8, right: true), AuditRendering.pad("weight", 8, right: true),
-                AuditRendering.pad("π_g", 8, right: true), AuditRendering.pad("rows", 10, right: true)].joined(separator: "  "))
+    let width = max(5, min(60, labels.map(\.count).max() ?? 5))
+    out.append(([AuditRendering.pad("group", width), AuditRendering.pad("share", 8, right: true), AuditRendering.pad("weight", 8, right: true),
+                 AuditRendering.pad("π_g", 8, right: true), AuditRendering.pad("rows", 10, right: true)]
+                + (available == nil ? [] : [AuditRendering.pad("has", 10, right: true)])).joined(separator: "  "))
     for g in labels.indices {
-      out.append([AuditRendering.pad(labels[g], width), AuditRendering.pad(AuditRendering.fixed(p.shares[g]), 8, right: true),
+      let needs = plan.stratifiedRows[g]
+      let short = available.map { needs > Double($0[g]) } ?? false
+      out.append(AuditRendering.trimmingTrailingSpaces(([AuditRendering.pad(labels[g], width), AuditRendering.pad(AuditRendering.fixed(p.shares[g]), 8, right: true),
                   AuditRendering.pad(AuditRendering.fixed(p.weights[g]), 8, right: true),
                   AuditRendering.pad(AuditRendering.fixed(plan.cvarStratified.allocation[g]), 8, right: true),
-                  AuditRendering.pad(Self.rows(SamplePlanner.wholeRows(plan.stratifiedRows[g])), 10, right: true)].joined(separator: "  "))
+                  AuditRendering.pad(Self.rows(SamplePlanner.wholeRows(needs)), 10, right: true)]
+                  + (available.map { [AuditRendering.pad(AuditRendering.grouped($0[g]), 10, right: true), short ? "short" : ""] } ?? [])).joined(separator: "  ")))
     }
-    out.append("total rows: \(Self.rows(SamplePlanner.wholeRows(plan.stratifiedRows.reduce(0, +))))")
+    let stratifiedTotal = Self.rows(SamplePlanner.wholeRows(plan.stratifiedRows.reduce(0, +)))
+    if let totals, let e = eligibility {
+      out.append("total \(e.shortNoun): \(stratifiedTotal) (≈ \(Self.rows(totals[2])) rows)")
+    } else {
+      out.append("total rows: \(stratifiedTotal)")
+    }
     return out.joined(separator: "\n") + "\n"
   }
 }

@@ -50,7 +50,7 @@ struct SimulateCommand: ParsableCommand {
   @Option(name: .customLong("alpha"), parsing: .unconditional, help: ArgumentHelp("CVaR levels α, each \(NumericRange.alpha).", valueName: "α,..."))
   var alphas: String = "0.1"
 
-  @Option(name: .customLong("epsilon"), parsing: .unconditional, help: ArgumentHelp("Violations ε, each \(NumericRange.epsilon).", valueName: "ε,..."))
+  @Option(name: .customLong("epsilon"), parsing: .unconditional, help: ArgumentHelp("Violations ε, each \(NumericRange.positive); one that no group can reach at the base rate is refused as not detectable.", valueName: "ε,..."))
   var epsilons: String = "0.1"
 
   @Option(name: .customLong("base-rate"), parsing: .unconditional, help: ArgumentHelp("Base error rates, each \(NumericRange.baseRate).", valueName: "b,..."))
@@ -83,7 +83,7 @@ struct SimulateCommand: ParsableCommand {
     let profileList = try list(profiles, "--profiles") { try parseProfile($0) }
     let alternativeList = try list(alternatives, "--alternatives", names: Alternative.allCases.map(\.rawValue)) { Alternative(rawValue: $0) }
     let alphaList = try list(alphas, "--alpha") { try NumericRange.alpha.parseDouble($0) }
-    let epsilonList = try list(epsilons, "--epsilon") { try NumericRange.epsilon.parseDouble($0) }
+    let epsilonList = try list(epsilons, "--epsilon") { try NumericRange.positive.parseDouble($0) }
     let baseList = try list(baseRates, "--base-rate") { try NumericRange.baseRate.parseDouble($0) }
     let testList = try list(tests, "--tests", names: DisparityTest.allCases.map(\.rawValue)) { DisparityTest(rawValue: $0) }
     let calibrationList = try list(calibrations, "--calibrations", names: Calibration.allCases.map(\.rawValue)) { Calibration(rawValue: $0) }
@@ -154,7 +154,7 @@ struct SimulateCommand: ParsableCommand {
 /// Checks that every cell's alternative keeps the rates in [0, 1].
 func checkFeasible(_ cells: [StudyCell]) throws {
   for cell in cells where cell.alternativeRates == nil {
-    throw ValidationError("ε = \(fmtShort(cell.epsilon)) is beyond what base rate \(fmtShort(cell.baseRate)) allows for the \(cell.alternative) alternative with K = \(cell.groupCount), α = \(fmtShort(cell.alpha)) (a group's rate would exceed 1); the largest is \(fmtShort(cell.largestEpsilon))")
+    throw ValidationError("not detectable: ε = \(fmtShort(cell.epsilon)) is beyond what base rate \(fmtShort(cell.baseRate)) allows for the \(cell.alternative) alternative with K = \(cell.groupCount), α = \(fmtShort(cell.alpha)) (a group's rate would exceed 1); --epsilon needs a value of at most \(fmtShort(cell.largestEpsilon)) here")
   }
 }
 

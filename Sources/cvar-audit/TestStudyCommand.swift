@@ -128,7 +128,8 @@ struct TestStudyCommand: ParsableCommand {
       if let alternative {
         let uniform = [Double](repeating: 1 / Double(k), count: k)
         guard let rates = alternative.rates(base: rate, epsilon: epsilon, alpha: alpha, weights: uniform, shares: uniform) else {
-          throw CommandFailure(message: "ε = \(epsilon) is too large for base rate \(rate) with K = \(k)")
+          let largest = alternative.largestEpsilon(base: rate, alpha: alpha, weights: uniform, shares: uniform)
+          throw CommandFailure(message: "not detectable: ε = \(fmtShort(epsilon)) is too large for base rate \(fmtShort(rate)) with K = \(k) (a group's rate would exceed 1); the largest is \(fmtShort(largest))")
         }
         for n in sampleSizes {
           let sizes = (0..<k).map { n / k + ($0 < n % k ? 1 : 0) }

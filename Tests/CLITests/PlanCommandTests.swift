@@ -99,11 +99,18 @@ import FixtureSupport
 
   @Test(arguments: [
     (["plan", "--num-groups", "1"], "'--num-groups <K>': expected an integer in [2, 100000], found 1"),
-    (["plan", "--num-groups", "5", "--epsilon", "0"], "'--epsilon <epsilon>': expected a number in (0, 1], found 0"),
-    (["plan", "--num-groups", "5", "--epsilon", "-0.1"], "expected a number in (0, 1], found -0.1"),
+    (["plan", "--num-groups", "5", "--epsilon", "0"], "'--epsilon <epsilon>': expected a number in (0, ∞), found 0"),
+    (["plan", "--num-groups", "5", "--epsilon", "-0.1"], "expected a number in (0, ∞), found -0.1"),
+    (["plan", "--num-groups", "5", "--epsilon", "inf"], "expected a number in (0, ∞), found inf"),
+    (["plan", "--num-groups", "5", "--eligible-share", "0.3"], "--eligible-share goes with --metric"),
+    (["plan", "--num-groups", "5", "--metric", "fnr"], "needs --eligible-share e: the share of all rows that are positives (y = 1)"),
+    (["plan", "--metric", "fnr", "--eligible-share", "0.3"], "--eligible-share goes with --num-groups or --shares"),
+    (["plan", "--num-groups", "5", "--metric", "error", "--eligible-share", "0.3"], "every row is eligible"),
     (["plan", "--num-groups", "5", "--alpha", "1.5"], "'--alpha <alpha>': expected a number in (0, 1], found 1.5"),
     (["plan", "--num-groups", "5", "--power", "1"], "'--power <power>': expected a number in [1e-12, 0.999999999999], found 1"),
-    (["plan", "--num-groups", "5", "--simulate", "--base-rate", "0.9", "--epsilon", "0.5"], "beyond what --base-rate 0.9 allows"),
+    (["plan", "--num-groups", "5", "--simulate", "--base-rate", "0.9", "--epsilon", "0.5"], "not detectable: ε = 0.5"),
+    // Within 1 − b for one group, but not for the flat tail measured from the weighted mean (--simulate's alternative).
+    (["plan", "--num-groups", "5", "--simulate", "--alpha", "0.4", "--epsilon", "0.45"], "not detectable by --simulate: ε = 0.45"),
     (["plan", "--num-groups", "5", "--simulate", "--replicates", "0"], "'--replicates <replicates>': expected an integer in [1, 1000000], found 0"),
     (["plan", "--num-groups", "5", "--base-rate", "1"], "'--base-rate <b>': expected a number in [0, 1), found 1"),
     (["plan", "--num-groups", "5", "--bound", "chebyshev"], "--bound"),
@@ -147,5 +154,109 @@ import FixtureSupport
     let power = try runCLI(["test-study", "--groups", "4", "--alternative", "single", "--samples", "10000",
                             "--replicates", "1", "--permutations", "1", "--designs", "l2/permutation"])
     #expect(power.stdout.contains("| 4 | 10,000 | 2,500 |"), "\(power.stdout)")
+  }
+
+  /// Rows of three groups: a has 3 positives (1 missed) of 6 rows, b 1
+  /// positive (missed) of 4, c none of 2 (left out of an fnr plan).
+  static let eligibilityRows = "g,y,p\n" + [
+    "a,1,1", "a,1,1", "a,1,0", "a,0,0", "a,0,1", "a,0,0",
+    "b,1,0", "b,0,0", "b,0,0", "b,0,1",
+    "c,0,0", "c,0,1",
+  ].joined(separator: "\n") + "\n"
+
+  /// --metric fnr plans on the positives: their group shares (3/4, 1/4), the
+  /// observed fnr (2/4) as base rate, and total rows at the eligible shares
+  /// (pooled 4/10 for the i.i.d. designs; a: 3/6 and b: 1/4 per group).
+  @Test func metricPlansOnTheEligibleRows() throws {
+    let path = try temporaryFile(Self.eligibilityRows)
+    let columns = ["--input", path, "--group-by", "g", "--label", "y", "--prediction", "p", "--epsilon", "0.3"]
+    let r = try runCLI(["plan"] + columns + ["--metric", "fnr", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let doc = try Self.json(r.stdout)
+    #expect(doc["groups"] as? Int == 2)
+    let allocation = try #require(doc["allocation"] as? [[String: Any]])
+    #expect(allocation.map { $0["group"] as! String } == ["a", "b"])
+    #expect(isClose(number(allocation[0]["share"])!, 0.75) && isClose(number(allocation[1]["share"])!, 0.25))
+    #expect(number(doc["baseRate"]) == 0.5)
+    let eligible = try #require(doc["eligible"] as? [String: Any])
+    #expect(eligible["metric"] as? String == "fnr")
+    #expect(eligible["groupsLeftOut"] as? Int == 1)
+    #expect(isClose(number(eligible["share"])!, 0.4))
+    let samples = try #require(doc["samples"] as? [String: Int])
+    let totals = try #require(eligible["totalRows"] as? [String: Int])
+    #expect(totals["maxGap"] == Int((Double(samples["maxGap"]!) / 0.4).rounded(.up)))
+    #expect(totals["cvarIID"] == Int((Double(samples["cvarIID"]!) / 0.4).rounded(.up)))
+    let rows = allocation.map { $0["rows"] as! Int }
+    #expect(totals["cvarStratified"] == Int((Double(rows[0]) / 0.5).rounded(.up) + (Double(rows[1]) / 0.25).rounded(.up)))
+    // The same sizes as a shares file with those shares and base rate.
+    let shares = try temporaryFile("a,0.75\nb,0.25\n", name: "shares.csv")
+    let same = try runCLI(["plan", "--shares", shares, "--base-rate", "0.5", "--epsilon", "0.3", "--format", "json"])
+    #expect(try Self.json(same.stdout)["samples"] as? [String: Int] == samples)
+    // The table: the positives and the total rows side by side.
+    let table = try runCLI(["plan"] + columns + ["--metric", "fnr"])
+    #expect(table.stdout.contains("positives (bound)   ≈ total rows"), "\(table.stdout)")
+    #expect(table.stdout.contains("positives are 40.0% of the rows"), "\(table.stdout)")
+    #expect(table.stdout.contains("1 group without positives left out"), "\(table.stdout)")
+    // fpr: the negatives, 3 + 3 + 2 = 8 of 12, fpr 3/8.
+    let fpr = try Self.json(try runCLI(["plan"] + columns + ["--metric", "fpr", "--format", "json"]).stdout)
+    #expect(number(fpr["baseRate"]) == 0.375)
+    #expect(isClose(number((fpr["eligible"] as! [String: Any])["share"])!, 8.0 / 12))
+    // Without data, --eligible-share converts the sizes.
+    let fixed = try Self.json(try runCLI(["plan", "--num-groups", "4", "--metric", "fpr", "--eligible-share", "0.25",
+                                          "--format", "json"]).stdout)
+    let fixedSamples = fixed["samples"] as! [String: Int]
+    #expect((fixed["eligible"] as! [String: Any])["totalRows"] as? [String: Int] != nil)
+    #expect(((fixed["eligible"] as! [String: Any])["totalRows"] as! [String: Int])["cvarIID"] == 4 * fixedSamples["cvarIID"]!)
+  }
+
+  /// An ε no group can reach is "not detectable" with exit 2: above 1 − b,
+  /// above 1, and for a lower-is-worse metric above b (before, plan printed
+  /// sizes for ε = 1 at b = 0.5, where a violating group would need rate 1.5).
+  @Test func undetectableEpsilonExitsTwo() throws {
+    for (arguments, message) in [
+      (["--epsilon", "0.6"], "not detectable: ε = 0.6: with base rate b = 0.5, a group's rate can rise at most 1 − b = 0.5"),
+      (["--epsilon", "1"], "not detectable: ε = 1:"),
+      (["--epsilon", "1.5"], "a rate disparity is at most 1"),
+      (["--epsilon", "0.3", "--base-rate", "0.8"], "lower --epsilon to at most 0.2"),
+      (["--epsilon", "0.3", "--base-rate", "0.2", "--metric", "tpr", "--eligible-share", "0.5"],
+       "lower tpr worse, a group's tpr can fall at most b = 0.2 below it"),
+    ] {
+      for format in ["table", "json"] {
+        let r = try runCLI(["plan", "--num-groups", "3"] + arguments + ["--format", format])
+        #expect(r.status == 2, "\(arguments)")
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+      }
+    }
+    // At the edge it is detectable, and a lower-is-worse metric is planned on 1 − rate.
+    #expect(try runCLI(["plan", "--num-groups", "3", "--epsilon", "0.5"]).status == 0)
+    let tpr = try runCLI(["plan", "--num-groups", "3", "--epsilon", "0.3", "--base-rate", "0.8", "--metric", "tpr",
+                          "--eligible-share", "0.5", "--format", "json"])
+    let mirrored = try runCLI(["plan", "--num-groups", "3", "--epsilon", "0.3", "--base-rate", "0.2", "--format", "json"])
+    #expect(tpr.status == 0, "\(tpr.stderr)")
+    #expect(try Self.json(tpr.stdout)["samples"] as? [String: Int] == Self.json(mirrored.stdout)["samples"] as? [String: Int])
+    // --samples: a design whose detectable ε is beyond 1 − b says so (JSON null).
+    let small = try runCLI(["plan", "--num-groups", "3", "--samples", "2"])
+    #expect(small.stdout.contains("none ≤ 0.5"), "\(small.stdout)")
+  }
+
+  /// With group sizes from the data, an allocation that asks a group for more
+  /// rows than it has is named: how many groups, and the worst one.
+  @Test func allocationBeyondTheGroupSizesWarns() throws {
+    let rows = (0..<600).map { _ in "big,x" } + (0..<40).map { _ in "mid,x" } + ["tiny,x", "tiny,x", "tiny,x"]
+    let path = try temporaryFile("g,h\n" + rows.joined(separator: "\n") + "\n")
+    let r = try runCLI(["plan", "--input", path, "--group-by", "g", "--epsilon", "0.3", "--alpha", "0.3"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("Warning: the stratified allocation asks more rows than 2 of 3 groups have; worst: tiny needs"), "\(r.stdout)")
+    #expect(r.stdout.contains(", has 3."), "\(r.stdout)")
+    #expect(r.stdout.contains("Warning: the two-stage design takes m = "), "\(r.stdout)")
+    #expect(r.stdout.contains("worst: tiny has 3."), "\(r.stdout)")
+    #expect(r.stdout.contains("need more rows than the data has (643)"), "\(r.stdout)")
+    let json = try Self.json(try runCLI(["plan", "--input", path, "--group-by", "g", "--epsilon", "0.3", "--alpha", "0.3",
+                                         "--format", "json"]).stdout)
+    #expect((json["warnings"] as? [String])?.count == 3)
+    // No sizes, no warning.
+    let none = try Self.json(try runCLI(["plan", "--num-groups", "3", "--format", "json"]).stdout)
+    #expect((none["warnings"] as? [String]) == [])
   }
 }

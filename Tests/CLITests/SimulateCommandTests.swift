@@ -45,8 +45,9 @@ import FixtureSupport
     // An InputError from validate() (ArgumentParser alone exits 1 for it).
     (["simulate", "--profiles", "file:/nonexistent-shares.txt"], "/nonexistent-shares.txt: cannot read the share file"),
     (["simulate", "--alternatives", "worst"], "--alternatives: unknown name 'worst'"),
-    (["simulate", "--epsilon", "0"], "--epsilon: expected a number in (0, 1], found 0"),
-    (["simulate", "--base-rate", "0.95", "--epsilon", "0.2"], "beyond what base rate 0.95 allows"),
+    (["simulate", "--epsilon", "0"], "--epsilon: expected a number in (0, ∞), found 0"),
+    (["simulate", "--base-rate", "0.95", "--epsilon", "0.2"], "not detectable: ε = 0.2 is beyond what base rate 0.95 allows"),
+    (["simulate", "--epsilon", "1.5"], "not detectable: ε = 1.5"),
     (["simulate", "--tests", "max-gap", "--samplers", "two-stage"], "the grid is empty"),
     (["simulate", "scaling", "--groups", "10,1"], "--groups: expected an integer in [2, 100000], found 1"),
   ])

@@ -58,6 +58,8 @@ def integers(lo, hi):
 ALPHA = real(0, 1, lo_closed=False)
 PROBABILITY = real(P_LOW, P_HIGH)
 EPSILON = real(0, 1, lo_closed=False)
+# plan and simulate take any positive ε and say "not detectable" (exit 2) above what a rate allows.
+POSITIVE = real(0, math.inf, lo_closed=False, hi_closed=False)
 BASE_RATE = real(0, 1, hi_closed=False)
 DISPARITY = real(-1, 1)
 FINITE = real(-math.inf, math.inf)
@@ -75,12 +77,12 @@ OPTIONS = {
     "audit": ([], {"--alpha": ALPHA, "--confidence-level": PROBABILITY, "--threshold": FINITE}),
     "test": ([], {"--alpha": ALPHA, "--delta": PROBABILITY, "--permutations": PERMUTATIONS, "--seed": SEEDS,
                   "--tolerance": DISPARITY, "--threshold": FINITE}),
-    "plan": (["--num-groups", "4"], {"--num-groups": GROUPS, "--alpha": ALPHA, "--epsilon": EPSILON,
+    "plan": (["--num-groups", "4"], {"--num-groups": GROUPS, "--alpha": ALPHA, "--epsilon": POSITIVE,
                                      "--delta": PROBABILITY, "--power": PROBABILITY, "--samples": ROWS,
                                      "--base-rate": BASE_RATE, "--replicates": REPLICATES,
                                      "--calibration-replicates": REPLICATES, "--seed": SEEDS}),
     "simulate": (["--replicates", "5", "--calibration-replicates", "5"],
-                 {"--groups": GROUPS, "--alpha": ALPHA, "--epsilon": EPSILON, "--base-rate": BASE_RATE,
+                 {"--groups": GROUPS, "--alpha": ALPHA, "--epsilon": POSITIVE, "--base-rate": BASE_RATE,
                   "--delta": PROBABILITY, "--power": PROBABILITY, "--replicates": REPLICATES,
                   "--calibration-replicates": REPLICATES, "--seed": SEEDS}),
     "simulate scaling": (["--groups", "4"], {"--groups": GROUPS, "--replicates": REPLICATES,
