@@ -129,7 +129,8 @@ struct AuditCommand: ParsableCommand {
           note: "Rates are weighted by the column '\(column)' (Σwℓ / Σw)\(options.weights == .population ? ", and so are the group shares" : ""); n counts rows. The intervals use Kish's effective n (Σw)²/Σw²: approximate, without guaranteed coverage.",
           rows: [["eligible weight Σw", AuditRendering.fixed(result.summary.eligibleWeight, 2)]])]
       } ?? []
-      try HTMLReport.write(HTMLReport.render(result, inputName: input.inputName, sections: weights), to: report)
+      try HTMLReport.write(HTMLReport.render(result, inputName: input.inputName, sections: weights,
+                                             provenance: try ReportProvenance.current(input: input)), to: report)
     }
     let output: String
     switch format {

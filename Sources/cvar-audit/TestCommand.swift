@@ -160,7 +160,10 @@ struct TestCommand: ParsableCommand {
     if let report {
       // Several metrics: every test is listed; the plots show the first metric's audit.
       try HTMLReport.write(HTMLReport.render(results[0].audit, inputName: input.inputName,
-                                             sections: TestReport.sections(results, joint: joint)), to: report)
+                                             sections: TestReport.sections(results, joint: joint),
+                                             verdict: TestReport.verdict(results, joint: joint),
+                                             significant: TestReport.significantKeys(results[0]),
+                                             provenance: try ReportProvenance.current(input: input), groupTable: false), to: report)
     }
     let output: String
     switch format {

@@ -8,13 +8,17 @@ public struct CommandResult: Sendable {
 }
 
 /// Runs the built executable (`.build/debug/cvar-audit`, or `CVAR_AUDIT_BIN`)
-/// with arguments and optional standard input.
-public func runCLI(_ arguments: [String], stdin: String? = nil) throws -> CommandResult {
+/// with arguments, optional standard input, and environment variables set
+/// on top of the test's own.
+public func runCLI(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CommandResult {
   let binary = ProcessInfo.processInfo.environment["CVAR_AUDIT_BIN"]
     ?? Fixtures.repositoryRoot.appendingPathComponent(".build/debug/cvar-audit").path
   let process = Process()
   process.executableURL = URL(fileURLWithPath: binary)
   process.arguments = arguments
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
   // Standard error goes to a file and standard output to a pipe read to the
   // end before waiting, so neither can fill up and block the child.
   let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("cvar-audit-stderr-\(UUID().uuidString)")
