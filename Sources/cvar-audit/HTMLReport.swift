@@ -190,7 +190,7 @@ enum HTMLReport {
     let level = Int((c.confidenceLevel * 100).rounded())
     let lower = s.cvarInterval.lower
     let decision = lower > 0
-      ? "The worst α = \(c.alpha) of groups are worse than the reference: the CVaR's \(level)% interval lies above 0."
+      ? "The worst α = \(c.alpha) of groups are, on average, worse than the reference: the CVaR's \(level)% interval lies above 0."
       : "Not shown: the CVaR's \(level)% interval includes 0 (estimate only, no test)."
     let worse = r.groups.filter { g in
       c.disparity.disparity(g.confidenceInterval.lower, reference: s.referenceRate) > 0

@@ -127,7 +127,7 @@ struct PlanReport {
     }
     let m = plan.twoStageDesign.rowsPerGroup
     if let s = short({ plan.problem.weights[$0] > 0 ? m : 0 }) {
-      out.append("the two-stage design takes m = \(Self.count(m, "row")) from each drawn group, more than \(s.count) of \(CountText.counted(labels.count, "group")) have; worst: \(labels[s.worst]) has \(AuditRendering.grouped(available[s.worst])).")
+      out.append("the two-stage design takes m = \(noun == "rows" ? Self.count(m, "row") : Self.rows(SamplePlanner.wholeRows(m)) + " " + noun) from each drawn group, more than \(s.count) of \(CountText.counted(labels.count, "group")) have; worst: \(labels[s.worst]) has \(AuditRendering.grouped(available[s.worst])).")
     }
     return out
   }

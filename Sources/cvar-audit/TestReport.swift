@@ -23,7 +23,11 @@ enum TestReport {
       let violation = joint.pValue.value <= r.delta
       decision = "\(violation ? "Violation" : "No violation shown") at δ = \(r.delta): joint test over \(joint.metrics.map(\.description).joined(separator: ", ")), p = \(TestRendering.pValueText(joint.pValue.value))"
     } else {
-      decision = "\(r.decision == .violation ? "Violation" : "No violation shown") at δ = \(r.delta): the \(metric) differs across groups (\(r.statistic.rawValue) statistic, p = \(TestRendering.pValueText(r.pValue)))"
+      let claim = r.configuration.tolerance.map { "the CVaR of the \(metric) disparities exceeds the tolerance ε0 = \(AuditRendering.signed($0))" }
+        ?? "the \(metric) differs across groups"
+      decision = r.decision == .violation
+        ? "Violation at δ = \(r.delta): \(claim) (\(r.statistic.rawValue) statistic, p = \(TestRendering.pValueText(r.pValue)))"
+        : "No violation shown at δ = \(r.delta) (\(r.statistic.rawValue) statistic, p = \(TestRendering.pValueText(r.pValue))): the data do not show that \(claim)"
     }
     rows.append(("test", "\(r.statistic.rawValue), \(TestRendering.calibrationText(r))"))
     rows.append(("CVaR<sub>\(c.alpha)</sub> of disparities", "\(AuditRendering.signed(s.cvar)), \(level)% simultaneous interval [\(AuditRendering.signed(s.cvarInterval.lower)), \(AuditRendering.signed(s.cvarInterval.upper))]"))
