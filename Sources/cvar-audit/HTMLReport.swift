@@ -192,9 +192,14 @@ enum HTMLReport {
     let decision = lower > 0
       ? "The worst α = \(c.alpha) of groups are, on average, worse than the reference: the CVaR's \(level)% interval lies above 0."
       : "Not shown: the CVaR's \(level)% interval includes 0 (estimate only, no test)."
+    // The whole interval on the worse side (either side for a two-sided disparity, whose |·| is positive on both).
     let worse = r.groups.filter { g in
-      c.disparity.disparity(g.confidenceInterval.lower, reference: s.referenceRate) > 0
-        && c.disparity.disparity(g.confidenceInterval.upper, reference: s.referenceRate) > 0
+      let above = g.confidenceInterval.lower > s.referenceRate, below = g.confidenceInterval.upper < s.referenceRate
+      switch c.disparity.worse {
+      case .higher: return above
+      case .lower: return below
+      case nil: return above || below
+      }
     }.count
     return Verdict(
       decision: decision,
