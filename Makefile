@@ -109,20 +109,26 @@ compare: deps
 
 # Notebooks (Notebooks/): pinned Python packages, installed only when missing.
 .PHONY: notebook-deps notebooks-test notebooks
-NOTEBOOK_PYTHON ?= $(PYTHON)
+# The notebooks import the cvaraudit package as a user would: the wheel of `make wheel`, installed
+# (with Notebooks/requirements.txt) into their own venv, no --system-site-packages.
+NOTEBOOK_VENV := .build/notebook-venv
+NOTEBOOK_PYTHON ?= $(NOTEBOOK_VENV)/bin/python
 NOTEBOOK_BIN ?= .build/debug/cvar-audit
-notebook-deps:
+notebook-deps: wheel
+	@[ -x $(NOTEBOOK_PYTHON) ] || $(PYTHON) -m venv $(NOTEBOOK_VENV)
 	@$(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --check-requirements 2>/dev/null || \
 	  $(NOTEBOOK_PYTHON) -m pip install -q --disable-pip-version-check -r Notebooks/requirements.txt
+	$(NOTEBOOK_PYTHON) -m pip install -q --disable-pip-version-check --force-reinstall --no-deps $(WHEEL_DIR)/cvaraudit-*.whl
 
 # Run every notebook from a clean kernel on temporary copies (quick mode: fewer replicates in the
 # long simulations), against the executable that `make test` has built; a cell error fails.
 notebooks-test: notebook-deps
-	CVAR_NOTEBOOK_QUICK=1 CVAR_AUDIT_BIN=$(NOTEBOOK_BIN) $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py
+	$(SWIFT) build --product cvar-audit
+	env -u CVARAUDIT_LIBRARY CVAR_NOTEBOOK_QUICK=1 CVAR_AUDIT_BIN=$(NOTEBOOK_BIN) $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py
 
 # Re-execute the notebooks in full and store their outputs (to commit them).
 notebooks: notebook-deps release
-	CVAR_AUDIT_BIN=.build/release/cvar-audit $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --in-place
+	env -u CVARAUDIT_LIBRARY CVAR_AUDIT_BIN=.build/release/cvar-audit $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --in-place
 
 clean:
 	rm -rf .build Benchmarks/.build .build-compare

@@ -46,11 +46,24 @@ enum Call {
       }
       let problem = try request.planningProblem(shares: shares)
       let plan = SamplePlanner.plan(problem)
+      try checkReachable(plan)
       let detectable = request.samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
       return try SortedJSONEncoder.encode(PlanColumns(plan, groups: groups, detectable: detectable))
     default:
       throw ColumnError(description: "internal error: unknown command '\(request.command)'")
     }
+  }
+
+  /// Refuses a plan above 2^53 rows, as `cvar-audit plan` does: beyond that
+  /// neither a double nor a JSON reader holds the count exactly, and no audit
+  /// collects it.
+  static func checkReachable(_ plan: SamplePlan) throws {
+    let maximumRows = 1 << 53
+    let designs = [("max_gap", plan.maxGap), ("cvar_iid", plan.cvarIID), ("cvar_stratified", plan.cvarStratified),
+                   ("two_stage", plan.twoStage)]
+    let beyond = designs.filter { !($0.1.rows <= Double(maximumRows)) }.map(\.0)
+    guard !beyond.isEmpty else { return }
+    throw ColumnError(description: "not reachable: \(beyond.joined(separator: ", ")) would need more than 2^53 = \(maximumRows) rows; raise epsilon or alpha, or lower power, or raise delta (or the smallest group share)")
   }
 
   /// The group table of the columns, after checking that they hold what the

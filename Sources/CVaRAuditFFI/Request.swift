@@ -44,12 +44,16 @@ struct Request: Decodable {
   var epsilon: Double
   var power: Double
   var samples: Int?
+  /// The rate of the groups without disparity (σ² = b(1 − b)), as `plan --base-rate`.
+  var baseRate: Double
+  /// normal or cantelli, as `plan --bound`.
+  var bound: String
 
   enum CodingKeys: String, CodingKey {
     case command, attributes, metric, alpha, weights, customWeights, disparity, referenceValue, referenceGroup
     case labelName, predictionName
     case confidenceLevel, interval, missing, statistic, calibration, permutations, seed, delta, tolerance
-    case shares, planWeights, epsilon, power, samples
+    case shares, planWeights, epsilon, power, samples, baseRate, bound
   }
 
   /// Absent fields take the defaults of the CLI's options.
@@ -80,6 +84,8 @@ struct Request: Decodable {
     epsilon = try c.decodeIfPresent(Double.self, forKey: .epsilon) ?? 0.1
     power = try c.decodeIfPresent(Double.self, forKey: .power) ?? 0.9
     samples = try c.decodeIfPresent(Int.self, forKey: .samples)
+    baseRate = try c.decodeIfPresent(Double.self, forKey: .baseRate) ?? 0.5
+    bound = try c.decodeIfPresent(String.self, forKey: .bound) ?? "normal"
   }
 }
 
@@ -202,6 +208,10 @@ extension Request {
     guard delta > 0 && delta < 1 else { throw fail("delta must lie strictly between 0 and 1 (got \(delta))") }
     guard power > 0 && power < 1 else { throw fail("power must lie strictly between 0 and 1 (got \(power))") }
     if let samples, samples < 1 { throw fail("samples must be at least 1 (got \(samples))") }
+    guard baseRate >= 0 && baseRate < 1 else { throw fail("base_rate must lie in [0, 1) (got \(baseRate))") }
+    guard let method = PlannerBound(rawValue: bound) else {
+      throw fail("bound must be 'normal' or 'cantelli' (got '\(bound)')")
+    }
     guard given.count >= 2 else { throw fail("\(given.count) group(s); planning needs at least 2") }
     func check(_ values: [Double], _ what: String) throws {
       guard values.allSatisfy({ $0.isFinite && $0 >= 0 }), values.reduce(0, +) > 0 else {
@@ -224,6 +234,7 @@ extension Request {
     default: throw fail("weights must be 'uniform', 'population' or one weight per group (got '\(weights)')")
     }
     try check(w, "weights")
-    return PlanningProblem(shares: given, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power)
+    return PlanningProblem(shares: given, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power,
+                           baseRate: baseRate, bound: method)
   }
 }

@@ -190,6 +190,12 @@ struct PlanColumns: Encodable {
   var epsilon: Double
   var delta: Double
   var power: Double
+  /// The base rate b and σ² = b(1 − b) the sizes assume.
+  var baseRate: Double
+  var nullVariance: Double
+  /// normal or cantelli, and what that means (the CLI's "Sizes:" line).
+  var boundMethod: String
+  var boundLabel: String
   var renyi23: Double?
   var norm23: Double?
   var effectiveGroups: Double?
@@ -216,6 +222,10 @@ struct PlanColumns: Encodable {
     epsilon = p.epsilon
     delta = p.delta
     power = p.power
+    baseRate = p.baseRate
+    nullVariance = p.nullVariance
+    boundMethod = p.bound.rawValue
+    boundLabel = p.bound.label
     renyi23 = finite(plan.renyi23)
     norm23 = finite(plan.norm23)
     effectiveGroups = finite(plan.effectiveGroups)

@@ -76,6 +76,13 @@ def _number(name: str, value: Any) -> float:
     return float(value)
 
 
+def _finite(name: str, value: Any) -> float:
+    x = _number(name, value)
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number (got {value!r})")
+    return x
+
+
 def _prepare(data: Optional[pd.DataFrame], sensitive_features: Any, y_true: Any, y_pred: Any, metric: str,
              loss: Any, command: str, **options: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     if data is not None and not isinstance(data, pd.DataFrame):
@@ -194,7 +201,8 @@ def test(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true
 def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
          shares: Optional[Sequence[float]] = None, num_groups: Optional[int] = None,
          weights: Union[str, Sequence[float]] = "uniform", alpha: float = 0.1, epsilon: float = 0.1,
-         delta: float = 0.05, power: float = 0.9, samples: Optional[int] = None, missing: str = "keep") -> Plan:
+         delta: float = 0.05, power: float = 0.9, samples: Optional[int] = None, base_rate: float = 0.5,
+         bound: str = "normal", missing: str = "keep") -> Plan:
     """How many rows an audit needs (``cvar-audit plan``): max-gap and CVaR tests under i.i.d.,
     stratified and two-stage designs, from closed-form bounds.
 
@@ -208,25 +216,39 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
         delta: type I error δ in (0, 1).
         power: power 1 − β in (0, 1).
         samples: also report the smallest ε each design detects with this many rows.
+        base_rate: the rate b of the groups without disparity, in [0, 1): it sets the per-row
+            variance σ² = b(1 − b) of the sizes. The default 0.5 is the worst case (σ² = 1/4).
+        bound: how the sizes are calibrated: ``normal`` (normal quantiles, an estimate for the
+            permutation test) or ``cantelli`` (Cantelli multipliers, a distribution-free bound, for
+            ``test(..., calibration="bound")``).
 
     Returns:
-        A :class:`Plan` (``samples``, ``formulas``, ``allocation``, ``detectable_epsilon``).
+        A :class:`Plan` (``samples``, ``formulas``, ``allocation``, ``detectable_epsilon``,
+        ``to_dict()``).
+
+    Raises:
+        ValueError: for an option out of range, or a plan above 2^53 rows ("not reachable").
     """
     given = [sensitive_features is not None, shares is not None, num_groups is not None]
     if sum(given) != 1:
         raise ValueError("give the groups one way: sensitive_features (with data), shares, or num_groups")
     request: Dict[str, Any] = {"command": "plan", "alpha": _number("alpha", alpha),
                                "epsilon": _number("epsilon", epsilon), "delta": _number("delta", delta),
-                               "power": _number("power", power), "missing": missing}
+                               "power": _number("power", power), "missing": missing,
+                               "baseRate": _finite("base_rate", base_rate), "bound": bound}
+    if not isinstance(bound, str):
+        raise ValueError(f"bound must be 'normal' or 'cantelli' (got {bound!r})")
     if samples is not None:
         if isinstance(samples, bool) or not isinstance(samples, numbers.Integral):
             raise ValueError(f"samples must be an integer (got {samples!r})")
         request["samples"] = int(samples)
     if isinstance(weights, str):
         request["weights"] = weights
+        weights_name = weights
     else:
         request["weights"] = "custom"
         request["planWeights"] = [float(w) for w in weights]
+        weights_name = "custom"
     codes: List[np.ndarray] = []
     rows = 0
     if num_groups is not None:
@@ -239,4 +261,4 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
         attributes, rows = _columns.sensitive_attributes(data, sensitive_features)
         request["attributes"] = [{"name": a.name, "levels": a.levels} for a in attributes]
         codes = [a.codes for a in attributes]
-    return Plan(_native.call(request, codes, rows))
+    return Plan(_native.call(request, codes, rows), weights_name)

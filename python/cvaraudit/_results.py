@@ -58,6 +58,16 @@ def _counts(columns: Dict[str, Any], i: int) -> Dict[str, Optional[int]]:
     return out
 
 
+def _ratio_and_counts(g: Dict[str, Any]) -> Dict[str, Any]:
+    """The ratio μ̂_g / μ_ref and the confusion counts as DataFrame columns
+    (nullable integers: <NA> where the metric has no labels and predictions)."""
+    out: Dict[str, Any] = {"ratio": _floats(g["ratio"])}
+    for name in ("tn", "fp", "fn", "tp"):
+        x = _floats(g[name])
+        out[name] = pd.array([pd.NA if math.isnan(v) else int(v) for v in x], dtype="Int64")
+    return out
+
+
 def _dumps(document: Dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
 
@@ -76,8 +86,13 @@ class AuditResult:
             (eligible rows), ``sum``, ``rate``, ``ci_low``/``ci_high`` (per-group
             interval), ``disparity``, ``disparity_low``/``disparity_high``
             (simultaneous interval), ``weight``, ``tail_weight`` (the group's
-            share of the CVaR) and ``in_tail``; indexed by the sensitive
-            feature values (text, as in a CSV export; "" is a missing value).
+            share of the CVaR), ``in_tail``, ``ratio`` (μ̂_g / μ_ref, NaN when
+            μ_ref = 0), ``below_four_fifths`` (ratio < 0.8, the four-fifths
+            rule; <NA> unless the metric is the selection rate) and the
+            confusion counts ``tn``, ``fp``, ``fn``, ``tp`` of the group's rows
+            (<NA> for a loss, or for the selection rate without labels); indexed
+            by the sensitive feature values (text, as in a CSV export; "" is a
+            missing value).
         cvar: CVaR_α of the disparities.
         cvar_interval: simultaneous (1 − δ) interval for the CVaR.
         max_gap: the largest disparity.
@@ -102,7 +117,11 @@ class AuditResult:
             "weight": np.asarray(g["weight"], dtype=np.float64),
             "tail_weight": tail,
             "in_tail": tail > 0,
+            **_ratio_and_counts(g),
         }, index=_index(g["key"], names))
+        four_fifths = _floats(g["belowFourFifths"])
+        self.by_group.insert(self.by_group.columns.get_loc("ratio") + 1, "below_four_fifths",
+                             pd.array([pd.NA if math.isnan(v) else bool(v) for v in four_fifths], dtype="boolean"))
 
     @property
     def summary(self) -> Dict[str, Any]:
@@ -220,7 +239,9 @@ class TestResult:
         pvalue: the p-value (permutation: (1 + #{T_b ≥ T}) / (B + 1)).
         decision: ``"violation"`` when ``pvalue <= delta``, else ``"no-violation"``.
         by_group: per-group exact tests, worst disparity first: ``n``, ``rate``,
-            ``disparity``, ``pvalue`` and its Holm and Benjamini–Hochberg adjustments.
+            ``disparity``, ``pvalue`` and its Holm and Benjamini–Hochberg adjustments
+            (``holm``, ``bh``), ``ratio`` and the confusion counts ``tn``, ``fp``,
+            ``fn``, ``tp`` (as in the audit's ``by_group``).
         audit: the audit the test rests on (at confidence level 1 − δ).
     """
     raw: Dict[str, Any]
@@ -238,6 +259,7 @@ class TestResult:
             "pvalue": _floats(g["pValue"]),
             "holm": _floats(g["holm"]),
             "bh": _floats(g["benjaminiHochberg"]),
+            **_ratio_and_counts(g),
         }, index=_index(g["key"], names))
 
     @property
@@ -329,8 +351,19 @@ class Plan:
         samples: total rows per design: ``max_gap``, ``cvar_iid``, ``cvar_stratified``, ``two_stage``.
         formulas: each bound written out with its constants.
         allocation: per group, population share, weight, stratified share and rows.
+        base_rate, bound: the base rate b (σ² = b(1 − b)) and the calibration (``normal`` or
+            ``cantelli``) the sizes assume.
     """
     raw: Dict[str, Any]
+    weights_name: str = "uniform"
+
+    @property
+    def base_rate(self) -> float:
+        return float(self.raw["baseRate"])
+
+    @property
+    def bound(self) -> str:
+        return self.raw["boundMethod"]
 
     @property
     def samples(self) -> Dict[str, int]:
@@ -357,7 +390,7 @@ class Plan:
         d = self.raw.get("detectable")
         if d is None:
             return None
-        return {name: _float(d[key]) for name, key in _DESIGNS}
+        return {name: _float(d.get(key)) for name, key in _DESIGNS}
 
     @property
     def allocation(self) -> pd.DataFrame:
@@ -368,11 +401,39 @@ class Plan:
             "rows": r["stratifiedRows"],
         }, index=_index(r["groups"], names if len(names) > 1 else ["group"]))
 
+    def to_dict(self) -> Dict[str, Any]:
+        """The document of ``cvar-audit plan --format json`` without ``source`` (where the groups
+        came from) and ``simulated`` (``--simulate``); a group's label joins its values with "/"."""
+        r = self.raw
+        detectable = self.detectable_epsilon
+        labels = ["/".join(key) for key in r["groups"]]
+        return _prune({
+            "schemaVersion": 1, "groups": len(r["shares"]), "weights": self.weights_name, "alpha": r["alpha"],
+            "epsilon": r["epsilon"], "delta": r["delta"], "power": r["power"], "baseRate": r["baseRate"],
+            "boundMethod": r["boundMethod"], "renyi23": r.get("renyi23"), "norm23": r.get("norm23"),
+            "effectiveGroups": r.get("effectiveGroups"),
+            "samples": {key: r[key]["samples"] for _, key in _DESIGNS},
+            "bounds": {key: r[key]["formula"] for _, key in _DESIGNS},
+            "twoStage": {"groups": r.get("twoStageGroups"), "rowsPerGroup": r.get("twoStageRowsPerGroup"),
+                         "splitConstant": r["twoStageSplitConstant"]},
+            "allocation": [{"group": label, "share": r["shares"][g], "weight": r["weights"][g],
+                            "stratifiedShare": r["cvarStratified"]["allocation"][g], "rows": r["stratifiedRows"][g]}
+                           for g, label in enumerate(labels)],
+            "detectable": None if detectable is None else {
+                "samples": r["detectable"]["samples"],
+                "epsilon": {key: r["detectable"].get(key) for _, key in _DESIGNS}},
+        })
+
+    def to_json(self) -> str:
+        """The JSON text of ``to_dict()``."""
+        return _dumps(self.to_dict())
+
     def __repr__(self) -> str:
         s = self.samples
         return ("Plan(" + ", ".join(f"{k}={v:,}" for k, v in s.items())
                 + f"; K = {len(self.raw['shares'])}, α = {self.raw['alpha']}, ε = {self.raw['epsilon']}, "
-                f"δ = {self.raw['delta']}, power = {self.raw['power']})")
+                f"δ = {self.raw['delta']}, power = {self.raw['power']}, base rate = {self.raw['baseRate']}, "
+                f"{self.raw['boundMethod']} bound)")
 
 
 _DESIGNS = [("max_gap", "maxGap"), ("cvar_iid", "cvarIID"), ("cvar_stratified", "cvarStratified"),

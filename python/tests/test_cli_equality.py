@@ -2,6 +2,8 @@
 rows: its JSON document, compared field by field (numbers to 1e-12)."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import cvaraudit
@@ -93,3 +95,89 @@ def test_plan_matches_cli(cli, compas):
         assert p.detectable_epsilon[name] == pytest.approx(expected["detectable"]["epsilon"][key], rel=1e-12)
         assert p.formulas[name] == expected["bounds"][key]
     assert p.effective_groups == pytest.approx(expected["effectiveGroups"], abs=1e-12)
+
+
+def _by_group_extras_match(frame, groups, names):
+    """by_group's ratio, below_four_fifths and confusion counts equal the CLI document's groups."""
+    assert len(frame) == len(groups)
+    for (key, row), g in zip(frame.iterrows(), groups):
+        key = key if isinstance(key, tuple) else (key,)
+        assert dict(zip(names, key)) == g["key"]
+        if "ratio" in g:
+            assert row["ratio"] == pytest.approx(g["ratio"], rel=1e-12, abs=1e-12)
+        else:
+            assert np.isnan(row["ratio"])
+        for name in ["tn", "fp", "fn", "tp"]:
+            assert (row[name] is pd.NA) if name not in g else row[name] == g[name], (key, name)
+        if "below_four_fifths" in frame.columns:
+            flag = row["below_four_fifths"]
+            assert (flag is pd.NA) if "belowFourFifths" not in g else bool(flag) == g["belowFourFifths"], key
+
+
+@pytest.mark.parametrize("metric", ["error", "fnr", "fpr", "selection"])
+def test_by_group_ratio_and_counts_match_cli(cli, compas, metric):
+    expected = run_cli(cli, ["audit", "--metric", metric])
+    r = cvaraudit.audit(compas, sensitive_features=COMPAS_FEATURES, y_true="two_year_recid", y_pred="pred",
+                        metric=metric)
+    _by_group_extras_match(r.by_group, expected["groups"], COMPAS_FEATURES)
+    assert r.by_group["below_four_fifths"].notna().all() == (metric == "selection")
+    # n counts the rows the rate is over: all of them, the positives (FNR) or the negatives (FPR).
+    eligible = {"error": ["tn", "fp", "fn", "tp"], "selection": ["tn", "fp", "fn", "tp"], "fnr": ["fn", "tp"],
+                "fpr": ["tn", "fp"]}[metric]
+    assert r.by_group[eligible].sum(axis=1).tolist() == r.by_group["n"].tolist()
+    expected = run_cli(cli, ["test", "--metric", metric, "--permutations", "99"])
+    t = cvaraudit.test(compas, sensitive_features=COMPAS_FEATURES, y_true="two_year_recid", y_pred="pred",
+                       metric=metric, permutations=99)
+    _by_group_extras_match(t.by_group, expected["groups"], COMPAS_FEATURES)
+
+
+def test_by_group_without_labels_or_with_a_loss_has_no_counts(cli, tmp_path):
+    df = generated(9, rows=4_000, levels=(3, 2, 2))
+    df["l"] = (df["a"] + 1) / 10.0 * df["y"]
+    expected = run_cli(cli, ["audit", "--group-by", "a,b", "--metric", "loss:l"], df, tmp_path)
+    r = cvaraudit.audit(df, sensitive_features=["a", "b"], metric="loss", loss="l")
+    _by_group_extras_match(r.by_group, expected["groups"], ["a", "b"])
+    assert r.by_group[["tn", "fp", "fn", "tp"]].isna().all().all()
+    assert r.by_group["ratio"].notna().all()
+    expected = run_cli(cli, ["audit", "--group-by", "a,b", "--metric", "selection", "--prediction", "p"],
+                       df.drop(columns=["y"]), tmp_path)
+    r = cvaraudit.audit(df, sensitive_features=["a", "b"], y_pred="p", metric="selection")
+    _by_group_extras_match(r.by_group, expected["groups"], ["a", "b"])
+    assert r.by_group["below_four_fifths"].notna().all()
+
+
+def _plan_document(cli, args):
+    expected = run_cli(cli, ["plan", *args])
+    del expected["source"]
+    return expected
+
+
+@pytest.mark.parametrize("options,kwargs", [
+    ([], {}),
+    (["--base-rate", "0.2"], dict(base_rate=0.2)),
+    (["--bound", "cantelli"], dict(bound="cantelli")),
+    (["--base-rate", "0.05", "--bound", "cantelli", "--alpha", "0.3", "--epsilon", "0.05", "--power", "0.8",
+      "--samples", "10000"], dict(base_rate=0.05, bound="cantelli", alpha=0.3, epsilon=0.05, power=0.8, samples=10_000)),
+    (["--base-rate", "0", "--delta", "0.01"], dict(base_rate=0.0, delta=0.01)),
+])
+def test_plan_document_matches_cli(cli, compas, tmp_path, options, kwargs):
+    p = cvaraudit.plan(num_groups=40, **kwargs)
+    assert_same(p.to_dict(), _plan_document(cli, ["--num-groups", "40", *options]))
+    assert p.base_rate == kwargs.get("base_rate", 0.5) and p.bound == kwargs.get("bound", "normal")
+    p = cvaraudit.plan(compas, sensitive_features=["race", "sex"], weights="population", **kwargs)
+    assert_same(p.to_dict(), _plan_document(cli, ["--group-by", "race,sex", "--weights", "population", *options]))
+    shares = [0.4, 0.3, 0.2, 0.05, 0.05]
+    (tmp_path / "shares.txt").write_text("".join(f"{s}\n" for s in shares))
+    p = cvaraudit.plan(shares=shares, **kwargs)
+    assert_same(p.to_dict(), _plan_document(cli, ["--shares", str(tmp_path / "shares.txt"), *options]))
+
+
+def test_plan_bounds_order():
+    # The Cantelli multipliers exceed the normal quantiles, and σ² = b(1 − b) shrinks away from 1/2.
+    normal = cvaraudit.plan(num_groups=40)
+    cantelli = cvaraudit.plan(num_groups=40, bound="cantelli")
+    low_base = cvaraudit.plan(num_groups=40, base_rate=0.1)
+    for design in normal.samples:
+        assert cantelli.samples[design] > normal.samples[design], design
+    for design in ["cvar_iid", "cvar_stratified"]:
+        assert low_base.samples[design] < normal.samples[design], design

@@ -108,6 +108,16 @@ def test_plan_errors():
         cvaraudit.plan(num_groups=10, epsilon=2)
     with pytest.raises(ValueError, match=r"group 2 has share 0"):
         cvaraudit.plan(shares=[0.5, 0, 0.5])
+    with pytest.raises(ValueError, match=r"base_rate must lie in \[0, 1\) \(got 1.0\)"):
+        cvaraudit.plan(num_groups=10, base_rate=1)
+    with pytest.raises(ValueError, match=r"base_rate must lie in \[0, 1\) \(got -0.1\)"):
+        cvaraudit.plan(num_groups=10, base_rate=-0.1)
+    with pytest.raises(ValueError, match=r"base_rate must be a finite number"):
+        cvaraudit.plan(num_groups=10, base_rate=float("nan"))
+    with pytest.raises(ValueError, match=r"bound must be 'normal' or 'cantelli' \(got 'bonferroni'\)"):
+        cvaraudit.plan(num_groups=10, bound="bonferroni")
+    with pytest.raises(ValueError, match=r"^not reachable: max_gap, cvar_iid, cvar_stratified, two_stage would need more than 2\^53"):
+        cvaraudit.plan(num_groups=10, epsilon=1e-9)
 
 
 @pytest.mark.parametrize("features", [["race"], ["race", "sex"]])

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, false_negative_rate, false_positive_rate, selection_rate
-from sklearn.metrics import zero_one_loss
+from sklearn.metrics import confusion_matrix, zero_one_loss
 
 import cvaraudit
 from conftest import generated
@@ -50,3 +50,31 @@ def test_rates_equal_metricframe_on_generated_rows(metric):
     df["a"] = df["a"].astype(str)
     df["c"] = df["c"].astype(str)
     compare(df, ["a", "b", "c"], "y", "p", metric)
+
+
+def _count(which):
+    def count(y_true, y_pred):
+        # sklearn's confusion matrix, labels fixed so that a group with one class still gives 2 × 2.
+        return confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()[which]
+    return count
+
+
+@pytest.mark.parametrize("metric", list(METRICS))
+def test_counts_and_ratios_equal_metricframe_on_compas(compas, metric):
+    features = ["race", "sex", "age_cat"]
+    r = cvaraudit.audit(compas, sensitive_features=features, y_true="two_year_recid", y_pred="pred", metric=metric)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = MetricFrame(metrics={"rate": METRICS[metric], "tn": _count(0), "fp": _count(1), "fn": _count(2),
+                                     "tp": _count(3)},
+                            y_true=compas["two_year_recid"], y_pred=compas["pred"], sensitive_features=compas[features])
+    expected = frame.by_group.loc[list(r.by_group.index)]
+    for name in ["tn", "fp", "fn", "tp"]:
+        assert r.by_group[name].astype(np.int64).tolist() == expected[name].astype(np.int64).tolist(), name
+    # The ratio against the pooled rate is fairlearn's per-group rate over its overall rate.
+    np.testing.assert_allclose(r.by_group["ratio"].to_numpy(),
+                               (expected["rate"] / frame.overall["rate"]).to_numpy(dtype=np.float64), rtol=1e-12)
+    if metric == "selection":
+        # The four-fifths flag is the ratio below 0.8 (fairlearn's demographic_parity_ratio is its minimum over groups
+        # against the largest rate, another reference: not compared).
+        assert (r.by_group["below_four_fifths"].astype(bool) == (r.by_group["ratio"] < 0.8)).all()
