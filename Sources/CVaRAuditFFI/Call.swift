@@ -34,6 +34,9 @@ enum Call {
     case "plan":
       var groups: [[String]]
       var shares: [Double]
+      // The rows each group has, when the groups come from data: the
+      // allocation warnings compare the plan with them, as `plan --input` does.
+      var available: [Int]?
       if let given = request.shares {
         shares = given
         groups = (1...max(1, given.count)).map { [String($0)] }
@@ -42,13 +45,21 @@ enum Call {
         guard !columns.attributes.isEmpty else { throw ColumnError(description: "plan needs the data's groups or shares") }
         let table = try columns.aggregate(missing: try request.missingPolicy, keepRowGroups: false).table
         groups = table.keys
-        shares = (0..<table.groupCount).map { Double(table.rowCount(group: $0)) }
+        let rows = (0..<table.groupCount).map { table.rowCount(group: $0) }
+        shares = rows.map(Double.init)
+        available = rows
       }
       let problem = try request.planningProblem(shares: shares)
+      if let message = PlanChecks.notDetectable(epsilon: problem.epsilon, baseRate: problem.baseRate, lowerIsWorse: false,
+                                                metric: nil, option: "epsilon") {
+        throw ColumnError(description: message)
+      }
       let plan = SamplePlanner.plan(problem)
       try checkReachable(plan)
       let detectable = request.samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
-      return try SortedJSONEncoder.encode(PlanColumns(plan, groups: groups, detectable: detectable))
+      let labels = groups.map { $0.joined(separator: " | ") }
+      let warnings = available.map { PlanChecks.warnings(plan, labels: labels, available: $0, noun: "rows") } ?? []
+      return try SortedJSONEncoder.encode(PlanColumns(plan, groups: groups, detectable: detectable, warnings: warnings))
     default:
       throw ColumnError(description: "internal error: unknown command '\(request.command)'")
     }

@@ -204,7 +204,6 @@ extension Request {
   func planningProblem(shares given: [Double]) throws -> PlanningProblem {
     guard alpha > 0 && alpha <= 1 else { throw fail("alpha must lie in (0, 1] (got \(alpha))") }
     guard epsilon > 0 && epsilon.isFinite else { throw fail("epsilon must be > 0 (got \(epsilon))") }
-    guard epsilon <= 1 else { throw fail("epsilon must be at most 1: a disparity of error rates cannot exceed 1 (got \(epsilon))") }
     guard delta > 0 && delta < 1 else { throw fail("delta must lie strictly between 0 and 1 (got \(delta))") }
     guard power > 0 && power < 1 else { throw fail("power must lie strictly between 0 and 1 (got \(power))") }
     if let samples, samples < 1 { throw fail("samples must be at least 1 (got \(samples))") }

@@ -209,8 +209,10 @@ struct PlanColumns: Encodable {
   /// Whole rows per group; nil where the size is not representable (not reachable).
   var stratifiedRows: [Int?]
   var detectable: Detectable?
+  /// Allocations that ask a group for more rows than the data has (`PlanChecks.warnings`).
+  var warnings: [String]
 
-  init(_ plan: SamplePlan, groups: [[String]], detectable d: DetectableEpsilon?) {
+  init(_ plan: SamplePlan, groups: [[String]], detectable d: DetectableEpsilon?, warnings: [String]) {
     func bound(_ b: SampleSizeBound) -> Bound {
       Bound(samples: b.samples, formula: b.formula, allocation: b.allocation, designFactor: b.designFactor)
     }
@@ -237,9 +239,12 @@ struct PlanColumns: Encodable {
     twoStageRowsPerGroup = SamplePlanner.wholeRows(plan.twoStageDesign.rowsPerGroup)
     twoStageSplitConstant = plan.twoStageDesign.splitConstant
     stratifiedRows = plan.stratifiedRows.map(SamplePlanner.wholeRows)
+    // A detectable ε above 1 − b is one no group can show: null, as in `plan --samples`.
+    func reachable(_ x: Double) -> Double? { finite(x).flatMap { $0 <= 1 - p.baseRate ? $0 : nil } }
     detectable = d.map {
-      Detectable(samples: $0.samples, maxGap: finite($0.maxGap), cvarIID: finite($0.cvarIID),
-                 cvarStratified: finite($0.cvarStratified), twoStage: finite($0.twoStage))
+      Detectable(samples: $0.samples, maxGap: reachable($0.maxGap), cvarIID: reachable($0.cvarIID),
+                 cvarStratified: reachable($0.cvarStratified), twoStage: reachable($0.twoStage))
     }
+    self.warnings = warnings
   }
 }

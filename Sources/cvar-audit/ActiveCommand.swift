@@ -109,7 +109,7 @@ struct ActiveCommand: ParsableCommand {
         lines.append(("label saving vs i.i.d.", "none reported: the two runs reached different decisions"))
       }
       if let repeated {
-        lines.append(("over \(repeated.runs) seeds (median)", "\(AuditRendering.fixed(repeated.medianLabels, 1)) labels vs \(AuditRendering.fixed(repeated.medianIIDLabels, 1)) in i.i.d. order (\(repeated.decidedRuns) runs decided, \(repeated.agreeingRuns) with the i.i.d. order's decision)"))
+        lines.append(("over \(repeated.runs) seeds (median)", "\(CountText.number(repeated.medianLabels)) labels vs \(CountText.number(repeated.medianIIDLabels)) in i.i.d. order (\(CountText.counted(repeated.decidedRuns, "run")) decided, \(AuditRendering.grouped(repeated.agreeingRuns)) with the i.i.d. order's decision)"))
       }
       out += SequentialRendering.aligned(lines)
       try StandardOutput.write(out)

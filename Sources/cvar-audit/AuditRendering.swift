@@ -168,15 +168,7 @@ enum AuditRendering {
     return String(format: "%+.\(digits)f", x)
   }
 
-  static func grouped(_ n: Int) -> String {
-    let digits = String(n)
-    var out = ""
-    for (i, c) in digits.reversed().enumerated() {
-      if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-      out.append(c)
-    }
-    return String(out.reversed())
-  }
+  static func grouped(_ n: Int) -> String { NumberText.grouped(n) }
 
   static func displayKey(_ key: [String]) -> String {
     key.map { $0.isEmpty ? "(missing)" : $0 }.joined(separator: " | ")

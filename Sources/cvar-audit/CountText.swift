@@ -1,10 +1,12 @@
+import CVaRAudit
+
 /// Counts and whole numbers in text output, written the same way by every
 /// command: thousands separators, integers without a decimal point, and the
 /// noun in the singular for exactly one ("1 replicate", "2 replicates").
 enum CountText {
   /// "1 group", "3,163 groups"; `plural` for irregular nouns.
   static func counted(_ n: Int, _ singular: String, plural: String? = nil) -> String {
-    "\(AuditRendering.grouped(n)) \(n == 1 ? singular : plural ?? singular + "s")"
+    NumberText.counted(n, singular, plural: plural)
   }
 
   /// A count held as a `Double` (whole numbers kept as doubles so they do not

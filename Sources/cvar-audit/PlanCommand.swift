@@ -194,14 +194,10 @@ struct PlanCommand: ParsableCommand {
   /// its disparity from the base rate b is at most 1 − b (b when lower is
   /// worse). The max gap and the CVaR are at most that disparity.
   static func checkDetectable(epsilon: Double, baseRate b: Double, worse: WorseDirection, metric: Metric?) throws {
-    let largest = worse == .lower ? b : 1 - b
-    guard epsilon > largest else { return }
-    let name = metric.map { "\($0)" } ?? "rate"
-    let why = worse == .lower
-      ? "with base rate b = \(fmtShort(b)) and lower \(name) worse, a group's \(name) can fall at most b = \(fmtShort(largest)) below it (to 0)"
-      : "with base rate b = \(fmtShort(b)), a group's \(name) can rise at most 1 − b = \(fmtShort(largest)) above it (to 1)"
-    let beyondOne = epsilon > 1 ? "a rate disparity is at most 1; " : ""
-    throw CommandFailure(message: "not detectable: ε = \(fmtShort(epsilon)): \(beyondOne)\(why), so neither the max gap nor the CVaR of the disparities can reach ε; lower --epsilon to at most \(fmtShort(largest))")
+    if let message = PlanChecks.notDetectable(epsilon: epsilon, baseRate: b, lowerIsWorse: worse == .lower,
+                                              metric: metric.map { "\($0)" }, option: "--epsilon") {
+      throw CommandFailure(message: message)
+    }
   }
 
   func weightVector(labels: [String], shares: [Double]) throws -> [Double] {
@@ -312,8 +308,4 @@ struct PlanSimulation {
 }
 
 /// A short decimal for messages.
-func fmtShort(_ x: Double) -> String {
-  guard x.isFinite else { return x.isNaN ? "nan" : "∞" }
-  let text = String(format: "%.4g", x)
-  return text
-}
+func fmtShort(_ x: Double) -> String { NumberText.short(x) }

@@ -111,30 +111,11 @@ struct PlanReport {
   var warnings: [String] {
     guard let available else { return [] }
     let noun = eligibility.map { PlanEligibility.countsEveryRow($0.metric) ? "rows" : $0.shortNoun } ?? "rows"
-    var out: [String] = []
-    let total = available.reduce(0, +)
-    let iid = [0, 1].filter { !(bounds[$0].rows <= Double(total)) }
-    if !iid.isEmpty {
-      out.append("\(iid.map { Self.designNames[$0] }.joined(separator: " and ")) need\(iid.count == 1 ? "s" : "") more \(noun) than the data has (\(AuditRendering.grouped(total))): an i.i.d. sample of that size would take some groups' rows more than once.")
-    }
-    func short(_ need: (Int) -> Double) -> (count: Int, worst: Int)? {
-      let groups = labels.indices.filter { need($0) > Double(available[$0]) }
-      guard let worst = groups.max(by: { need($0) / Double(max(available[$0], 1)) < need($1) / Double(max(available[$1], 1)) }) else { return nil }
-      return (groups.count, worst)
-    }
-    if let s = short({ plan.stratifiedRows[$0] }) {
-      out.append("the stratified allocation asks more \(noun) than \(s.count) of \(CountText.counted(labels.count, "group")) have; worst: \(labels[s.worst]) needs \(Self.rows(SamplePlanner.wholeRows(plan.stratifiedRows[s.worst]))), has \(AuditRendering.grouped(available[s.worst])). Take those groups whole (the design then falls short of its power there), or plan with population weights.")
-    }
-    let m = plan.twoStageDesign.rowsPerGroup
-    if let s = short({ plan.problem.weights[$0] > 0 ? m : 0 }) {
-      out.append("the two-stage design takes m = \(noun == "rows" ? Self.count(m, "row") : Self.rows(SamplePlanner.wholeRows(m)) + " " + noun) from each drawn group, more than \(s.count) of \(CountText.counted(labels.count, "group")) have; worst: \(labels[s.worst]) has \(AuditRendering.grouped(available[s.worst])).")
-    }
-    return out
+    return PlanChecks.warnings(plan, labels: labels, available: available, noun: noun)
   }
 
   var bounds: [SampleSizeBound] { [plan.maxGap, plan.cvarIID, plan.cvarStratified, plan.twoStage] }
-  static let designNames = ["max gap, i.i.d.", "CVaR L2, i.i.d. from the population",
-                            "CVaR L2, stratified π ∝ w^(2/3)", "CVaR L2, two-stage (J groups × m rows)"]
+  static let designNames = PlanChecks.designNames
 
   func designs<T>(_ values: [T]) -> PlanDocument.Designs<T> {
     PlanDocument.Designs(maxGap: values[0], cvarIID: values[1], cvarStratified: values[2], twoStage: values[3])
@@ -187,12 +168,10 @@ struct PlanReport {
   }
 
   /// A size with thousands separators, or "not reachable" when it does not fit in an Int.
-  static func rows(_ n: Int?) -> String { n.map(AuditRendering.grouped) ?? "not reachable" }
+  static func rows(_ n: Int?) -> String { PlanChecks.rows(n) }
 
   /// "53 groups", "1 row", or "not reachable" for a whole number kept as a `Double`.
-  static func count(_ x: Double, _ noun: String) -> String {
-    SamplePlanner.wholeRows(x).map { CountText.counted($0, noun) } ?? "not reachable"
-  }
+  static func count(_ x: Double, _ noun: String) -> String { PlanChecks.count(x, noun) }
 
   func table() -> String {
     let p = plan.problem

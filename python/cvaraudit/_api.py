@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -212,7 +213,8 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
     Args:
         weights: ``uniform``, ``population`` (the shares), or one weight per group.
         alpha: CVaR level α in (0, 1].
-        epsilon: the violation to detect (CVaR_α ≥ ε; max gap ≥ ε), in (0, 1].
+        epsilon: the violation to detect (CVaR_α ≥ ε; max gap ≥ ε), positive; one above
+            1 − base_rate, which no group can show, raises ValueError ("not detectable").
         delta: type I error δ in (0, 1).
         power: power 1 − β in (0, 1).
         samples: also report the smallest ε each design detects with this many rows.
@@ -224,10 +226,12 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
 
     Returns:
         A :class:`Plan` (``samples``, ``formulas``, ``allocation``, ``detectable_epsilon``,
-        ``to_dict()``).
+        ``warnings``, ``to_dict()``). With groups from ``data``, an allocation that asks a group
+        for more rows than it has is also raised as a ``UserWarning`` (``Plan.warnings``).
 
     Raises:
-        ValueError: for an option out of range, or a plan above 2^53 rows ("not reachable").
+        ValueError: for an option out of range, an ε no group can reach ("not detectable"), or a
+            plan above 2^53 rows ("not reachable").
     """
     given = [sensitive_features is not None, shares is not None, num_groups is not None]
     if sum(given) != 1:
@@ -261,4 +265,7 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
         attributes, rows = _columns.sensitive_attributes(data, sensitive_features)
         request["attributes"] = [{"name": a.name, "levels": a.levels} for a in attributes]
         codes = [a.codes for a in attributes]
-    return Plan(_native.call(request, codes, rows), weights_name)
+    result = Plan(_native.call(request, codes, rows), weights_name)
+    for message in result.warnings:
+        warnings.warn(message, UserWarning, stacklevel=2)
+    return result

@@ -401,13 +401,19 @@ class Plan:
             "rows": r["stratifiedRows"],
         }, index=_index(r["groups"], names if len(names) > 1 else ["group"]))
 
+    @property
+    def warnings(self) -> List[str]:
+        """Allocations that ask a group for more rows than the data has (only when the groups
+        come from data): the same sentences as ``cvar-audit plan``'s "Warning:" lines."""
+        return list(self.raw.get("warnings", []))
+
     def to_dict(self) -> Dict[str, Any]:
         """The document of ``cvar-audit plan --format json`` without ``source`` (where the groups
-        came from) and ``simulated`` (``--simulate``); a group's label joins its values with "/"."""
+        came from) and ``simulated`` (``--simulate``); a group's label joins its values with " | "."""
         r = self.raw
         detectable = self.detectable_epsilon
-        labels = ["/".join(key) for key in r["groups"]]
-        return _prune({
+        labels = [" | ".join(key) for key in r["groups"]]
+        doc = _prune({
             "schemaVersion": 1, "groups": len(r["shares"]), "weights": self.weights_name, "alpha": r["alpha"],
             "epsilon": r["epsilon"], "delta": r["delta"], "power": r["power"], "baseRate": r["baseRate"],
             "boundMethod": r["boundMethod"], "renyi23": r.get("renyi23"), "norm23": r.get("norm23"),
@@ -422,7 +428,12 @@ class Plan:
             "detectable": None if detectable is None else {
                 "samples": r["detectable"]["samples"],
                 "epsilon": {key: r["detectable"].get(key) for _, key in _DESIGNS}},
+            "warnings": self.warnings,
         })
+        if detectable is not None:
+            # The CLI writes an ε no group can show as null (it keeps the key).
+            doc["detectable"]["epsilon"] = {key: r["detectable"].get(key) for _, key in _DESIGNS}
+        return doc
 
     def to_json(self) -> str:
         """The JSON text of ``to_dict()``."""

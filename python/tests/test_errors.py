@@ -104,8 +104,11 @@ def test_lengths_and_shapes(compas):
 def test_plan_errors():
     with pytest.raises(ValueError, match=r"give the groups one way"):
         cvaraudit.plan()
-    with pytest.raises(ValueError, match=r"epsilon must be at most 1"):
+    # The same message as `cvar-audit plan`'s exit 2, with the option named as in Python.
+    with pytest.raises(ValueError, match=r"not detectable: ε = 2: a rate disparity is at most 1; .* to at most 0.5$"):
         cvaraudit.plan(num_groups=10, epsilon=2)
+    with pytest.raises(ValueError, match=r"not detectable: ε = 0.1: with base rate b = 0.95, .*lower epsilon to at most 0.05"):
+        cvaraudit.plan(num_groups=10, epsilon=0.1, base_rate=0.95)
     with pytest.raises(ValueError, match=r"group 2 has share 0"):
         cvaraudit.plan(shares=[0.5, 0, 0.5])
     with pytest.raises(ValueError, match=r"base_rate must lie in \[0, 1\) \(got 1.0\)"):
