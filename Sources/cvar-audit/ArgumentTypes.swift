@@ -152,7 +152,7 @@ struct NumericRange: Sendable, CustomStringConvertible {
     return Int(x)  // the range's ends are below 2^63
   }
 
-  // The ranges the options share (README.md, "Bad input", lists them).
+  // The ranges the options share (docs/guide/audit.md, "Bad input", lists them).
 
   /// CVaR level α: (0, 1].
   static let alpha = real(0, 1, lowerClosed: false)

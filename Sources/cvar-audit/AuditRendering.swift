@@ -2,7 +2,7 @@ import CVaRAudit
 import Foundation
 
 /// The JSON document of an audit (schema version 1). The names of this
-/// schema are fixed; see README.md.
+/// schema are fixed; see docs/guide/audit.md.
 struct AuditDocument: Encodable {
   struct Group: Encodable {
     var key: [String: String]

@@ -4,7 +4,7 @@ import Foundation
 
 /// The JSON document of `plan` (schema version 1). The names `renyi23`,
 /// `norm23`, `effectiveGroups` and `samples.{maxGap, cvarIID, cvarStratified,
-/// twoStage}` are fixed; see README.md.
+/// twoStage}` are fixed; see docs/guide/plan.md.
 struct PlanDocument: Encodable {
   struct Designs<T: Encodable>: Encodable {
     var maxGap: T

@@ -4,7 +4,7 @@ import Foundation
 
 /// The JSON document of a sequential decision. The names `decision`,
 /// `observations`, `cvarInterval`, `sampler` and `delta` are fixed; see
-/// README.md.
+/// docs/guide/sequential.md.
 struct SequentialDocument: Encodable {
   struct Look: Encodable {
     var look: Int

@@ -1,6 +1,8 @@
-"""The README's examples are real, and the notebooks show the README's numbers.
+"""The examples of the README and of docs/ are real, their links resolve, and the
+notebooks show the docs' numbers. "The docs" below are README.md and every
+docs/**/*.md page, read in that order (README first, then the pages sorted).
 
-1. Every README example written as `$ cvar-audit ...` followed by its output
+1. Every example in the docs written as `$ cvar-audit ...` followed by its output
    is run with the built binary (.build/debug/cvar-audit; `make test` builds
    it first) and its output must contain the README's lines verbatim, in
    order. A README line `...` stands for lines left out.
@@ -26,7 +28,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BINARY = ROOT / ".build" / "debug" / "cvar-audit"
-README = (ROOT / "README.md").read_text()
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+TEXTS = {page: page.read_text() for page in PAGES}
+# The docs as one text, for the numbers looked up by a marker (the first match wins).
+README = "\n\n".join(TEXTS.values())
 COMPAS = ROOT / "Sources" / "CVaRAudit" / "Resources" / "compas-two-years.csv"
 
 
@@ -36,10 +41,15 @@ def require_binary():
 
 
 def readme_examples():
-    """(command, expected output lines) for every `$ cvar-audit` example, in
-    fenced blocks or indented by four spaces."""
+    """(page, command, expected output lines) for every `$ cvar-audit` example
+    of the docs, in fenced blocks or indented by four spaces."""
+    return [(page, command, output) for page, text in TEXTS.items() for command, output in page_examples(text)]
+
+
+def page_examples(text):
+    """(command, expected output lines) for every `$ cvar-audit` example of one page."""
     examples = []
-    lines = README.splitlines()
+    lines = text.splitlines()
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -103,19 +113,66 @@ EXAMPLES = readme_examples()
 
 def test_readme_has_examples():
     # The audit, test (two) and plan examples at least: a parser that finds none must fail.
-    assert len(EXAMPLES) >= 4, [c for c, _ in EXAMPLES]
+    assert len(EXAMPLES) >= 4, [c for _, c, _ in EXAMPLES]
+    # The front page has its quick-start examples, and the guides theirs.
+    pages = {page.relative_to(ROOT).as_posix() for page, _, _ in EXAMPLES}
+    assert {"README.md", "docs/guide/audit.md", "docs/guide/test.md", "docs/guide/plan.md"} <= pages, pages
 
 
-@pytest.mark.parametrize("command,expected", EXAMPLES, ids=[c for c, _ in EXAMPLES])
-def test_readme_example_output_is_real(command, expected):
+def github_anchor(heading):
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def page_anchors(text):
+    anchors, fenced = set(), False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and (m := re.match(r"^#{1,6} (.*)$", line)):
+            anchors.add(github_anchor(m.group(1)))
+    return anchors
+
+
+def test_docs_links_resolve():
+    """Every relative link of the docs names a file of the repository (and, with a #fragment,
+    a heading of that page); no page cites a file the repository does not hold."""
+    checked = 0
+    for page, text in TEXTS.items():
+        body = re.sub(r"```.*?```", "", text, flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", body):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            path, _, fragment = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            assert resolved.exists(), f"{page.relative_to(ROOT)}: link to {target}: no such file"
+            if fragment and resolved.suffix == ".md":
+                assert fragment in page_anchors(resolved.read_text()), \
+                    f"{page.relative_to(ROOT)}: link to {target}: no such heading"
+            checked += 1
+        assert "METHOD.md" not in text, f"{page.relative_to(ROOT)} cites METHOD.md, which is not in the repository"
+    assert checked >= 10, checked
+
+
+def test_readme_is_a_front_page():
+    # The user guide lives in docs/: the README stays short.
+    assert len(TEXTS[ROOT / "README.md"].splitlines()) <= 250
+
+
+@pytest.mark.parametrize("page,command,expected", EXAMPLES,
+                         ids=[f"{p.relative_to(ROOT).as_posix()}: {c}" for p, c, _ in EXAMPLES])
+def test_readme_example_output_is_real(page, command, expected):
     require_binary()
     arguments = shlex.split(command)[1:]
     result = subprocess.run([str(BINARY), *arguments], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    actual = [line.rstrip() for line in result.stdout.splitlines()]
+    # An example of an error shows its message: exit status 2 (bad input) and the text on stderr.
+    fails = bool(expected) and expected[0].startswith("cvar-audit: error:")
+    assert result.returncode == (2 if fails else 0), result.stderr
+    actual = [line.rstrip() for line in (result.stderr if fails else result.stdout).splitlines()]
     missing = contains_in_order(actual, [line.rstrip() for line in expected])
     assert missing is None, (
-        f"README output of `{command}` differs from the program's; first README chunk not found:\n"
+        f"{page.relative_to(ROOT)}: output of `{command}` differs from the program's; first chunk not found:\n"
         + "\n".join(missing) + "\n--- actual output:\n" + result.stdout)
 
 

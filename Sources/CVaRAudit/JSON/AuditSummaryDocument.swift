@@ -1,7 +1,7 @@
 /// The `summary` object of an audit's JSON document (schema version 1):
 /// the audit's summary numbers, NaN and infinities as absent (JSON null).
 /// Written by the Python binding (CVaRAuditFFI); its names are those of the
-/// CLI's `AuditDocument.Summary` (see README.md), which can use it as well.
+/// CLI's `AuditDocument.Summary` (see docs/guide/audit.md), which can use it as well.
 public struct AuditSummaryDocument: Encodable, Sendable {
   public var groups: Int
   public var rows: Int
