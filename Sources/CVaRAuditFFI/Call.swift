@@ -32,15 +32,31 @@ enum Call {
         throw ColumnError(description: error.description)
       }
     case "plan":
+      if let b = request.baseRate, !(b >= 0 && b < 1) {
+        throw ColumnError(description: "base_rate must lie in [0, 1) (got \(b))")
+      }
       var groups: [[String]]
       var shares: [Double]
       // The rows each group has, when the groups come from data: the
       // allocation warnings compare the plan with them, as `plan --input` does.
       var available: [Int]?
+      var eligibility: PlanEligibility?
       if let given = request.shares {
         shares = given
         groups = (1...max(1, given.count)).map { [String($0)] }
         if given.isEmpty { groups = [] }
+      } else if request.planOnMetric {
+        // `plan --metric`: the groups' eligible rows are the shares and the sizes.
+        let metric = try request.parsedMetric
+        let table = try aggregate(request, columns: columns, metric: metric, keepRows: false).table
+        let found = PlanEligibility.groups(of: table, metric: metric)
+        guard found.kept.count >= 2 else {
+          throw ColumnError(description: "\(NumberText.counted(found.kept.count, "group")) with \(PlanEligibility.noun(metric)) for \(metric); planning needs at least 2")
+        }
+        groups = found.kept.map { table.keys[$0] }
+        shares = found.eligible.map(Double.init)
+        available = found.eligible
+        eligibility = found.eligibility
       } else {
         guard !columns.attributes.isEmpty else { throw ColumnError(description: "plan needs the data's groups or shares") }
         let table = try columns.aggregate(missing: try request.missingPolicy, keepRowGroups: false).table
@@ -49,17 +65,27 @@ enum Call {
         shares = rows.map(Double.init)
         available = rows
       }
-      let problem = try request.planningProblem(shares: shares)
-      if let message = PlanChecks.notDetectable(epsilon: problem.epsilon, baseRate: problem.baseRate, lowerIsWorse: false,
-                                                metric: nil, option: "epsilon") {
+      // The base rate in the metric's scale, and the planner's (1 − b when lower is worse), as `plan`.
+      let lowerIsWorse = eligibility?.worse == .lower
+      let b = request.baseRate ?? eligibility?.observedRate ?? 0.5
+      let plannerRate = lowerIsWorse ? 1 - b : b
+      let metricName = eligibility.map { "\($0.metric)" }
+      guard plannerRate < 1 else {
+        throw ColumnError(description: "not detectable: the base rate b = \(NumberText.short(b)) is already the worst value of \(metricName ?? "the rate") (every eligible row counts against it), so no group can be worse; give base_rate")
+      }
+      let problem = try request.planningProblem(shares: shares, plannerRate: plannerRate)
+      if let message = PlanChecks.notDetectable(epsilon: problem.epsilon, baseRate: b, lowerIsWorse: lowerIsWorse,
+                                                metric: metricName, option: "epsilon") {
         throw ColumnError(description: message)
       }
       let plan = SamplePlanner.plan(problem)
       try checkReachable(plan)
       let detectable = request.samples.map { SamplePlanner.detectableEpsilon(problem, samples: $0) }
       let labels = groups.map { $0.joined(separator: " | ") }
-      let warnings = available.map { PlanChecks.warnings(plan, labels: labels, available: $0, noun: "rows") } ?? []
-      return try SortedJSONEncoder.encode(PlanColumns(plan, groups: groups, detectable: detectable, warnings: warnings))
+      let noun = eligibility.map { PlanEligibility.countsEveryRow($0.metric) ? "rows" : $0.shortNoun } ?? "rows"
+      let warnings = available.map { PlanChecks.warnings(plan, labels: labels, available: $0, noun: noun) } ?? []
+      return try SortedJSONEncoder.encode(PlanColumns(plan, groups: groups, detectable: detectable, warnings: warnings,
+                                                      metricBaseRate: b, eligibility: eligibility))
     default:
       throw ColumnError(description: "internal error: unknown command '\(request.command)'")
     }

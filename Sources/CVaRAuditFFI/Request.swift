@@ -23,6 +23,8 @@ struct Request: Decodable {
   var weights: String
   var customWeights: [CustomWeight]?
   var disparity: String
+  /// higher or lower, as `--worse`; nil: the metric's own.
+  var worse: String?
   var referenceValue: Double?
   var referenceGroup: [String]?
   var confidenceLevel: Double
@@ -44,16 +46,19 @@ struct Request: Decodable {
   var epsilon: Double
   var power: Double
   var samples: Int?
-  /// The rate of the groups without disparity (σ² = b(1 − b)), as `plan --base-rate`.
-  var baseRate: Double
+  /// The rate of the groups without disparity (σ² = b(1 − b)), as `plan --base-rate`;
+  /// nil: the observed rate of the metric's eligible rows with `planOnMetric`, else 0.5.
+  var baseRate: Double?
+  /// Plan on the rows eligible for `metric` (as `plan --metric`), from the data's labels and predictions.
+  var planOnMetric: Bool
   /// normal or cantelli, as `plan --bound`.
   var bound: String
 
   enum CodingKeys: String, CodingKey {
-    case command, attributes, metric, alpha, weights, customWeights, disparity, referenceValue, referenceGroup
+    case command, attributes, metric, alpha, weights, customWeights, disparity, worse, referenceValue, referenceGroup
     case labelName, predictionName
     case confidenceLevel, interval, missing, statistic, calibration, permutations, seed, delta, tolerance
-    case shares, planWeights, epsilon, power, samples, baseRate, bound
+    case shares, planWeights, epsilon, power, samples, baseRate, bound, planOnMetric
   }
 
   /// Absent fields take the defaults of the CLI's options.
@@ -66,6 +71,7 @@ struct Request: Decodable {
     weights = try c.decodeIfPresent(String.self, forKey: .weights) ?? "uniform"
     customWeights = try c.decodeIfPresent([CustomWeight].self, forKey: .customWeights)
     disparity = try c.decodeIfPresent(String.self, forKey: .disparity) ?? "one-sided"
+    worse = try c.decodeIfPresent(String.self, forKey: .worse)
     referenceValue = try c.decodeIfPresent(Double.self, forKey: .referenceValue)
     referenceGroup = try c.decodeIfPresent([String].self, forKey: .referenceGroup)
     confidenceLevel = try c.decodeIfPresent(Double.self, forKey: .confidenceLevel) ?? 0.95
@@ -84,7 +90,8 @@ struct Request: Decodable {
     epsilon = try c.decodeIfPresent(Double.self, forKey: .epsilon) ?? 0.1
     power = try c.decodeIfPresent(Double.self, forKey: .power) ?? 0.9
     samples = try c.decodeIfPresent(Int.self, forKey: .samples)
-    baseRate = try c.decodeIfPresent(Double.self, forKey: .baseRate) ?? 0.5
+    baseRate = try c.decodeIfPresent(Double.self, forKey: .baseRate)
+    planOnMetric = try c.decodeIfPresent(Bool.self, forKey: .planOnMetric) ?? false
     bound = try c.decodeIfPresent(String.self, forKey: .bound) ?? "normal"
   }
 }
@@ -103,7 +110,7 @@ extension Request {
   var parsedMetric: Metric {
     get throws {
       guard let m = Metric(name: metric) else {
-        throw fail("metric: unknown metric '\(metric)'; use error, fnr, fpr, selection or loss")
+        throw fail("metric: unknown metric '\(metric)'; use error, accuracy, fnr, fpr, tpr, tnr, ppv, npv, fdr, for, selection or loss (or a fairlearn name such as false_negative_rate, recall, precision)")
       }
       return m
     }
@@ -124,9 +131,19 @@ extension Request {
     guard level > 0 && level < 1 else {
       throw fail("confidence_level must lie strictly between 0 and 1 (got \(level))")
     }
-    guard let kind = DisparityKind(rawValue: disparity) else {
+    guard disparity == "one-sided" || disparity == "two-sided" else {
       throw fail("disparity must be 'one-sided' or 'two-sided' (got '\(disparity)')")
     }
+    // The worse side, as `--worse`: the metric's own unless given (lower for tpr, tnr, ppv, npv, accuracy).
+    var worseSide = metric.defaultWorse
+    if let worse {
+      guard let side = WorseDirection(rawValue: worse) else { throw fail("worse must be 'higher' or 'lower' (got '\(worse)')") }
+      guard disparity == "one-sided" else {
+        throw fail("worse='\(worse)' applies to a one-sided disparity; disparity='two-sided' counts both sides")
+      }
+      worseSide = side
+    }
+    let kind = DisparityKind(twoSided: disparity == "two-sided", worse: worseSide)
     var method: IntervalMethod? = nil
     if let interval {
       guard let m = IntervalMethod(rawValue: interval) else {
@@ -201,13 +218,15 @@ extension Request {
   }
 
   /// The planning problem, checked as `cvar-audit plan` checks its options.
-  func planningProblem(shares given: [Double]) throws -> PlanningProblem {
+  ///
+  /// - Parameter plannerRate: the base rate the planner works with (1 − b when lower is worse).
+  func planningProblem(shares given: [Double], plannerRate: Double) throws -> PlanningProblem {
     guard alpha > 0 && alpha <= 1 else { throw fail("alpha must lie in (0, 1] (got \(alpha))") }
     guard epsilon > 0 && epsilon.isFinite else { throw fail("epsilon must be > 0 (got \(epsilon))") }
     guard delta > 0 && delta < 1 else { throw fail("delta must lie strictly between 0 and 1 (got \(delta))") }
     guard power > 0 && power < 1 else { throw fail("power must lie strictly between 0 and 1 (got \(power))") }
     if let samples, samples < 1 { throw fail("samples must be at least 1 (got \(samples))") }
-    guard baseRate >= 0 && baseRate < 1 else { throw fail("base_rate must lie in [0, 1) (got \(baseRate))") }
+    if let baseRate, !(baseRate >= 0 && baseRate < 1) { throw fail("base_rate must lie in [0, 1) (got \(baseRate))") }
     guard let method = PlannerBound(rawValue: bound) else {
       throw fail("bound must be 'normal' or 'cantelli' (got '\(bound)')")
     }
@@ -234,6 +253,6 @@ extension Request {
     }
     try check(w, "weights")
     return PlanningProblem(shares: given, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power,
-                           baseRate: baseRate, bound: method)
+                           baseRate: plannerRate, bound: method)
   }
 }

@@ -211,8 +211,13 @@ struct PlanColumns: Encodable {
   var detectable: Detectable?
   /// Allocations that ask a group for more rows than the data has (`PlanChecks.warnings`).
   var warnings: [String]
+  /// The base rate in the metric's own scale (`baseRate` is the planner's: 1 − b when lower is worse).
+  var metricBaseRate: Double
+  /// With `planOnMetric`: what the sizes count, and the sizes in total rows (`plan --metric`'s `eligible`).
+  var eligible: PlanEligibility.Summary<[Int?]>?
 
-  init(_ plan: SamplePlan, groups: [[String]], detectable d: DetectableEpsilon?, warnings: [String]) {
+  init(_ plan: SamplePlan, groups: [[String]], detectable d: DetectableEpsilon?, warnings: [String],
+       metricBaseRate: Double, eligibility e: PlanEligibility?) {
     func bound(_ b: SampleSizeBound) -> Bound {
       Bound(samples: b.samples, formula: b.formula, allocation: b.allocation, designFactor: b.designFactor)
     }
@@ -241,6 +246,8 @@ struct PlanColumns: Encodable {
     stratifiedRows = plan.stratifiedRows.map(SamplePlanner.wholeRows)
     // A detectable ε above 1 − b is one no group can show: null, as in `plan --samples`.
     func reachable(_ x: Double) -> Double? { finite(x).flatMap { $0 <= 1 - p.baseRate ? $0 : nil } }
+    self.metricBaseRate = metricBaseRate
+    eligible = e.map { PlanEligibility.Summary($0, totalRows: $0.totalRows(plan)) }
     detectable = d.map {
       Detectable(samples: $0.samples, maxGap: reachable($0.maxGap), cvarIID: reachable($0.cvarIID),
                  cvarStratified: reachable($0.cvarStratified), twoStage: reachable($0.twoStage))

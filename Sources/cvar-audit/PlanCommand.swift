@@ -160,23 +160,17 @@ struct PlanCommand: ParsableCommand {
                         source: "group sizes of \(input.inputName) (\(CountText.counted(rows.reduce(0, +), "row")), by \(by))",
                         available: rows)
     }
-    let statistics = table.statistics(for: metric)
-    let kept = statistics.indices.filter { statistics[$0].count > 0 }
+    let found = PlanEligibility.groups(of: table, metric: metric)
+    let kept = found.kept
     guard kept.count >= 2 else {
       throw CommandFailure(message: "\(input.inputName): \(CountText.counted(kept.count, "group")) with \(PlanEligibility.noun(metric)) for \(metric); planning needs at least 2")
     }
-    let eligible = kept.map { statistics[$0].count }
-    let pooled = kept.reduce(SufficientStatistics()) { $0 + statistics[$1] }
-    let totalRows = kept.reduce(0) { $0 + rows[$1] }
-    let eligibility = PlanEligibility(
-      metric: metric, worse: metric.defaultWorse, share: Double(pooled.count) / Double(totalRows),
-      groupShares: kept.map { Double(statistics[$0].count) / Double(rows[$0]) }, observedRate: pooled.mean,
-      groupsLeftOut: table.groupCount - kept.count)
+    let eligible = found.eligible, eligibility = found.eligibility, totalRows = found.totalRows
     return PlanGroups(
       labels: kept.map { AuditRendering.displayKey(table.keys[$0]) }, shares: eligible.map(Double.init),
       source: PlanEligibility.countsEveryRow(metric)
-        ? "group sizes of \(input.inputName) (\(CountText.counted(pooled.count, "row")) with \(metric), by \(by))"
-        : "\(PlanEligibility.noun(metric)) of \(input.inputName) (\(AuditRendering.grouped(pooled.count)) of \(CountText.counted(totalRows, "row")), by \(by))",
+        ? "group sizes of \(input.inputName) (\(CountText.counted(found.eligibleRows, "row")) with \(metric), by \(by))"
+        : "\(PlanEligibility.noun(metric)) of \(input.inputName) (\(AuditRendering.grouped(found.eligibleRows)) of \(CountText.counted(totalRows, "row")), by \(by))",
       available: eligible, eligibility: eligibility)
   }
 

@@ -59,19 +59,10 @@ struct PlanDocument: Encodable {
   var bounds: Designs<String>
   var twoStage: TwoStage
   var allocation: [Allocation]
-  /// With --metric: what the sizes count, and the sizes in total rows.
-  struct Eligible: Encodable {
-    var metric: String
-    var rows: String
-    var worse: String
-    var share: Double
-    var observedRate: Double?
-    var groupsLeftOut: Int
-    var totalRows: Designs<Int?>
-  }
   var detectable: Detectable?
   var simulated: Simulated?
-  var eligible: Eligible?
+  /// With --metric: what the sizes count, and the sizes in total rows.
+  var eligible: PlanEligibility.Summary<Designs<Int?>>?
   /// Allocations that ask a group for more rows than the data has (when it gives group sizes).
   var warnings: [String]
 }
@@ -99,10 +90,7 @@ struct PlanReport {
 
   /// Each design's size in total rows, with --metric (nil: not reachable).
   var totalRows: [Int?]? {
-    guard let e = eligibility else { return nil }
-    return [e.totalRows(iid: plan.maxGap.rows), e.totalRows(iid: plan.cvarIID.rows),
-            e.totalRows(perGroup: plan.stratifiedRows), e.totalRows(twoStage: plan.twoStageDesign, weights: plan.problem.weights)]
-      .map(SamplePlanner.wholeRows)
+    eligibility?.totalRows(plan)
   }
 
   /// The warnings of allocations that ask more rows of a group than it has:
@@ -136,8 +124,7 @@ struct PlanReport {
               stratifiedShare: plan.cvarStratified.allocation[g], rows: SamplePlanner.wholeRows(plan.stratifiedRows[g]))
       }, warnings: warnings)
     if let e = eligibility, let totals = totalRows {
-      doc.eligible = .init(metric: e.metric.description, rows: e.noun, worse: e.worse.rawValue, share: e.share,
-                           observedRate: e.observedRate, groupsLeftOut: e.groupsLeftOut, totalRows: designs(totals))
+      doc.eligible = .init(e, totalRows: designs(totals))
     }
     if let d = detectable {
       doc.detectable = .init(samples: d.samples, epsilon: designs([d.maxGap, d.cvarIID, d.cvarStratified, d.twoStage].map { finite($0).flatMap(reachable) }))

@@ -15,25 +15,20 @@ from ._results import AuditResult, Plan, TestResult
 Reference = Union[str, float, Sequence[Any]]
 Weights = Union[str, Mapping[Any, float]]
 
-_BINARY_METRICS = {"error", "error-rate", "fnr", "false-negative-rate", "fpr", "false-positive-rate",
-                   "selection", "selection-rate"}
-
-
 def _metric(metric: str, loss: Any) -> Tuple[str, Any]:
-    """The core's metric name and the loss column (if any)."""
+    """The core's metric name and the loss column (if any). A binary metric's name (``fnr``,
+    ``recall``, ``false_negative_rate``, ...) is checked by the core, which knows the aliases."""
     if not isinstance(metric, str):
-        raise ValueError(f"metric must be a string: error, fnr, fpr, selection or loss (got {metric!r})")
-    if metric in _BINARY_METRICS:
-        if loss is not None:
-            raise ValueError(f"loss= goes with metric='loss', not '{metric}'")
-        return metric, None
+        raise ValueError(f"metric must be a string such as 'error', 'fnr', 'tpr' or 'loss' (got {metric!r})")
     if metric == "loss" or metric.startswith("loss:"):
         column = loss if loss is not None else (metric[5:] or None)
         if column is None:
             raise ValueError("metric='loss' needs loss= (a column name or an array of losses in [0, 1])")
         name = column if isinstance(column, str) else (getattr(column, "name", None) or "loss")
         return f"loss:{name}", column
-    raise ValueError(f"metric: unknown metric '{metric}'; use error, fnr, fpr, selection or loss")
+    if loss is not None:
+        raise ValueError(f"loss= goes with metric='loss', not '{metric}'")
+    return metric, None
 
 
 def _reference(reference: Reference, request: Dict[str, Any]) -> None:
@@ -101,11 +96,10 @@ def _prepare(data: Optional[pd.DataFrame], sensitive_features: Any, y_true: Any,
     if loss_column is not None:
         columns["losses"] = _columns.loss(data, loss_column, rows)
     else:
-        binary_metric = name.split("-")[0]
+        # Every binary metric needs the predictions; all but the selection rate also the labels,
+        # which the core checks (it knows the metric's aliases).
         if y_pred is None:
             raise ValueError(f"the metric '{name}' needs y_pred (a column name or an array of 0/1 predictions)")
-        if y_true is None and binary_metric != "selection":
-            raise ValueError(f"the metric '{name}' needs y_true (a column name or an array of 0/1 labels)")
         columns["predictions"] = _columns.binary(data, y_pred, "y_pred", "a prediction", rows)
         request["predictionName"] = _columns.column_name("y_pred", y_pred)
         if y_true is not None:
@@ -116,7 +110,8 @@ def _prepare(data: Optional[pd.DataFrame], sensitive_features: Any, y_true: Any,
 
 def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true: Any = None, y_pred: Any = None,
           metric: str = "error", loss: Any = None, alpha: float = 0.1, weights: Weights = "uniform",
-          disparity: str = "one-sided", reference: Reference = "pooled", confidence_level: float = 0.95,
+          disparity: str = "one-sided", worse: Optional[str] = None, reference: Reference = "pooled",
+          confidence_level: float = 0.95,
           interval: Optional[str] = None, missing: str = "keep") -> AuditResult:
     """Audit one metric across the intersectional groups of the sensitive features.
 
@@ -128,11 +123,16 @@ def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_tru
             the groups (as ``--group-by``). Values are keyed by their CSV text; NaN/None is the empty value.
         y_true: 0/1 labels (bool, integer or float without NaN), a column name or an array.
         y_pred: 0/1 predictions, likewise.
-        metric: ``error``, ``fnr``, ``fpr``, ``selection``, or ``loss`` (with ``loss=``).
+        metric: ``error``, ``accuracy``, ``fnr``, ``fpr``, ``tpr``, ``tnr``, ``ppv``, ``npv``, ``fdr``,
+            ``for``, ``selection`` (fairlearn/scikit-learn names such as ``false_negative_rate``,
+            ``recall``, ``precision`` too), or ``loss`` (with ``loss=``).
         loss: per-row losses in [0, 1] for ``metric="loss"`` (a column name or an array).
         alpha: CVaR level α in (0, 1]: the share of group weight in the tail.
         weights: ``uniform``, ``population``, or a mapping from group (tuple of values) to weight.
-        disparity: ``one-sided`` (μ_g − μ_ref) or ``two-sided`` (|μ_g − μ_ref|).
+        disparity: ``one-sided`` (on the worse side) or ``two-sided`` (|μ_g − μ_ref|).
+        worse: ``higher`` (Δ_g = μ_g − μ_ref) or ``lower`` (Δ_g = μ_ref − μ_g), for a one-sided
+            disparity; default: lower for tpr, tnr, ppv, npv and accuracy, higher for the others
+            (give ``lower`` for a selection rate that is a benefit).
         reference: ``pooled``, a rate in [0, 1], or a group (tuple of values, one per feature).
         confidence_level: level of the per-group intervals and of the simultaneous CVaR interval.
         interval: ``wilson``, ``clopper-pearson``, ``hoeffding`` or ``bernstein`` (default: Wilson
@@ -147,7 +147,7 @@ def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_tru
         ValueError: for a missing column, a label that is not 0/1 (NaN included), an empty frame, or an
             option out of range, with the message the CLI prints.
     """
-    options: Dict[str, Any] = {"alpha": _number("alpha", alpha), "disparity": disparity,
+    options: Dict[str, Any] = {"alpha": _number("alpha", alpha), "disparity": disparity, "worse": worse,
                                "confidenceLevel": _number("confidence_level", confidence_level),
                                "interval": interval, "missing": missing}
     request, columns = _prepare(data, sensitive_features, y_true, y_pred, metric, loss, "audit", **options)
@@ -158,7 +158,8 @@ def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_tru
 
 def test(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true: Any = None, y_pred: Any = None,
          metric: str = "error", loss: Any = None, alpha: float = 0.1, weights: Weights = "uniform",
-         disparity: str = "one-sided", reference: Reference = "pooled", statistic: Optional[str] = None,
+         disparity: str = "one-sided", worse: Optional[str] = None, reference: Reference = "pooled",
+         statistic: Optional[str] = None,
          calibration: str = "permutation", permutations: int = 9_999, seed: int = 0, delta: float = 0.05,
          tolerance: Optional[float] = None, missing: str = "keep") -> TestResult:
     """Test whether the data show a disparity violation (``cvar-audit test``).
@@ -167,7 +168,7 @@ def test(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true
     The decision is ``violation`` when p ≤ δ. Same seed, same p-value (and the CLI's p-value).
 
     Args:
-        data, sensitive_features, y_true, y_pred, metric, loss, alpha, weights, disparity, reference,
+        data, sensitive_features, y_true, y_pred, metric, loss, alpha, weights, disparity, worse, reference,
             missing: as for :func:`audit`.
         statistic: ``l2`` (debiased Σ w Δ², the default), ``cvar`` (the default with tolerance) or ``max``.
         calibration: ``permutation`` (exact), ``bound`` (Cantelli on l2) or ``tolerance``.
@@ -188,7 +189,8 @@ def test(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**64:
         raise ValueError(f"seed must be an integer in [0, 2^64) (got {seed!r})")
     options: Dict[str, Any] = {
-        "alpha": _number("alpha", alpha), "disparity": disparity, "missing": missing, "statistic": statistic,
+        "alpha": _number("alpha", alpha), "disparity": disparity, "worse": worse, "missing": missing,
+        "statistic": statistic,
         "calibration": calibration, "permutations": int(permutations), "seed": int(seed),
         "delta": _number("delta", delta),
         "tolerance": None if tolerance is None else _number("tolerance", tolerance),
@@ -202,8 +204,9 @@ def test(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_true
 def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
          shares: Optional[Sequence[float]] = None, num_groups: Optional[int] = None,
          weights: Union[str, Sequence[float]] = "uniform", alpha: float = 0.1, epsilon: float = 0.1,
-         delta: float = 0.05, power: float = 0.9, samples: Optional[int] = None, base_rate: float = 0.5,
-         bound: str = "normal", missing: str = "keep") -> Plan:
+         delta: float = 0.05, power: float = 0.9, samples: Optional[int] = None, base_rate: Optional[float] = None,
+         bound: str = "normal", missing: str = "keep", metric: Optional[str] = None, y_true: Any = None,
+         y_pred: Any = None) -> Plan:
     """How many rows an audit needs (``cvar-audit plan``): max-gap and CVaR tests under i.i.d.,
     stratified and two-stage designs, from closed-form bounds.
 
@@ -219,7 +222,12 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
         power: power 1 − β in (0, 1).
         samples: also report the smallest ε each design detects with this many rows.
         base_rate: the rate b of the groups without disparity, in [0, 1): it sets the per-row
-            variance σ² = b(1 − b) of the sizes. The default 0.5 is the worst case (σ² = 1/4).
+            variance σ² = b(1 − b) of the sizes. The default is the observed rate with ``metric``,
+            else 0.5, the worst case (σ² = 1/4).
+        metric: plan on the rows eligible for this metric (``plan --metric``: the positives for
+            ``fnr``, the negatives for ``fpr``, ...), with ``data``, ``sensitive_features`` and
+            ``y_true``/``y_pred`` as in :func:`audit`: the shares and the base rate come from those
+            rows, and ``to_dict()["eligible"]`` gives each size in total rows.
         bound: how the sizes are calibrated: ``normal`` (normal quantiles, an estimate for the
             permutation test) or ``cantelli`` (Cantelli multipliers, a distribution-free bound, for
             ``test(..., calibration="bound")``).
@@ -238,8 +246,12 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
         raise ValueError("give the groups one way: sensitive_features (with data), shares, or num_groups")
     request: Dict[str, Any] = {"command": "plan", "alpha": _number("alpha", alpha),
                                "epsilon": _number("epsilon", epsilon), "delta": _number("delta", delta),
-                               "power": _number("power", power), "missing": missing,
-                               "baseRate": _finite("base_rate", base_rate), "bound": bound}
+                               "power": _number("power", power), "missing": missing, "bound": bound}
+    if base_rate is not None:
+        request["baseRate"] = _finite("base_rate", base_rate)
+    if metric is not None and sensitive_features is None:
+        raise ValueError("metric: planning on a metric's eligible rows needs data with sensitive_features "
+                         "(and y_true/y_pred); with shares or num_groups use the CLI's plan --eligible-share")
     if not isinstance(bound, str):
         raise ValueError(f"bound must be 'normal' or 'cantelli' (got {bound!r})")
     if samples is not None:
@@ -255,7 +267,13 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
         weights_name = "custom"
     codes: List[np.ndarray] = []
     rows = 0
-    if num_groups is not None:
+    columns: Dict[str, Any] = {}
+    if metric is not None:
+        prepared, columns = _prepare(data, sensitive_features, y_true, y_pred, metric, None, "plan")
+        request.update({key: prepared[key] for key in ["metric", "attributes", "labelName", "predictionName"]
+                        if key in prepared})
+        request["planOnMetric"] = True
+    elif num_groups is not None:
         if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral) or num_groups < 2:
             raise ValueError(f"num_groups must be an integer of at least 2 (got {num_groups!r})")
         request["shares"] = [1 / int(num_groups)] * int(num_groups)
@@ -265,7 +283,8 @@ def plan(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any = None,
         attributes, rows = _columns.sensitive_attributes(data, sensitive_features)
         request["attributes"] = [{"name": a.name, "levels": a.levels} for a in attributes]
         codes = [a.codes for a in attributes]
-    result = Plan(_native.call(request, codes, rows), weights_name)
+    raw = _native.call(request, **columns) if columns else _native.call(request, codes, rows)
+    result = Plan(raw, weights_name)
     for message in result.warnings:
         warnings.warn(message, UserWarning, stacklevel=2)
     return result

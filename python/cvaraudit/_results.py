@@ -359,7 +359,19 @@ class Plan:
 
     @property
     def base_rate(self) -> float:
-        return float(self.raw["baseRate"])
+        """b in the metric's own scale (the planner works on 1 − b when lower is worse)."""
+        return float(self.raw.get("metricBaseRate", self.raw["baseRate"]))
+
+    @property
+    def eligible(self) -> Optional[Dict[str, Any]]:
+        """With ``metric``: what the sizes count (``rows``), the eligible ``share`` of all rows, the
+        ``observed_rate``, ``groups_left_out`` and each design's size in ``total_rows``."""
+        e = self.raw.get("eligible")
+        if e is None:
+            return None
+        return {"metric": e["metric"], "rows": e["rows"], "worse": e["worse"], "share": e["share"],
+                "observed_rate": e.get("observedRate"), "groups_left_out": e["groupsLeftOut"],
+                "total_rows": {name: e["totalRows"][i] for i, (name, _) in enumerate(_DESIGNS)}}
 
     @property
     def bound(self) -> str:
@@ -415,7 +427,7 @@ class Plan:
         labels = [" | ".join(key) for key in r["groups"]]
         doc = _prune({
             "schemaVersion": 1, "groups": len(r["shares"]), "weights": self.weights_name, "alpha": r["alpha"],
-            "epsilon": r["epsilon"], "delta": r["delta"], "power": r["power"], "baseRate": r["baseRate"],
+            "epsilon": r["epsilon"], "delta": r["delta"], "power": r["power"], "baseRate": self.base_rate,
             "boundMethod": r["boundMethod"], "renyi23": r.get("renyi23"), "norm23": r.get("norm23"),
             "effectiveGroups": r.get("effectiveGroups"),
             "samples": {key: r[key]["samples"] for _, key in _DESIGNS},
@@ -429,6 +441,11 @@ class Plan:
                 "samples": r["detectable"]["samples"],
                 "epsilon": {key: r["detectable"].get(key) for _, key in _DESIGNS}},
             "warnings": self.warnings,
+            "eligible": None if r.get("eligible") is None else {
+                "metric": r["eligible"]["metric"], "rows": r["eligible"]["rows"], "worse": r["eligible"]["worse"],
+                "share": r["eligible"]["share"], "observedRate": r["eligible"].get("observedRate"),
+                "groupsLeftOut": r["eligible"]["groupsLeftOut"],
+                "totalRows": {key: r["eligible"]["totalRows"][i] for i, (_, key) in enumerate(_DESIGNS)}},
         })
         if detectable is not None:
             # The CLI writes an ε no group can show as null (it keeps the key).

@@ -3,6 +3,7 @@ rows: its JSON document, compared field by field (numbers to 1e-12)."""
 from __future__ import annotations
 
 import subprocess
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,33 @@ def test_plan_matches_cli(cli, compas):
     assert p.effective_groups == pytest.approx(expected["effectiveGroups"], abs=1e-12)
 
 
+@pytest.mark.parametrize("metric,options,kwargs", [
+    ("tpr", [], {}), ("recall", [], {}), ("ppv", [], {}), ("npv", [], {}), ("accuracy", [], {}),
+    ("fdr", ["--alpha", "0.2"], dict(alpha=0.2)), ("for", [], {}), ("tnr", [], {}),
+    ("selection", ["--worse", "lower"], dict(worse="lower")), ("fnr", ["--worse", "lower"], dict(worse="lower")),
+])
+def test_every_metric_and_worse_match_cli(cli, compas, metric, options, kwargs):
+    # The metrics of issue 12 (and fairlearn's names for them) with their own worse side, and
+    # worse= as --worse: the document of `cvar-audit audit` and the test's p-values.
+    expected = run_cli(cli, ["audit", "--metric", metric, *options])
+    r = cvaraudit.audit(compas, sensitive_features=COMPAS_FEATURES, y_true="two_year_recid", y_pred="pred",
+                        metric=metric, **kwargs)
+    assert_same(r.to_dict(), expected)
+    expected = run_cli(cli, ["test", "--metric", metric, "--permutations", "199", *options])
+    t = cvaraudit.test(compas, sensitive_features=COMPAS_FEATURES, y_true="two_year_recid", y_pred="pred",
+                       metric=metric, permutations=199, **kwargs)
+    assert t.pvalue == expected["pValue"] and t.statistic == pytest.approx(expected["value"], rel=1e-12)
+
+
+def test_tpr_lower_is_worse_mirrors_fnr(compas):
+    # tpr = 1 − fnr on the same rows, lower worse: the same disparities and CVaR as fnr, higher worse.
+    args = dict(sensitive_features=COMPAS_FEATURES, y_true="two_year_recid", y_pred="pred")
+    tpr, fnr = cvaraudit.audit(compas, metric="tpr", **args), cvaraudit.audit(compas, metric="fnr", **args)
+    assert tpr.cvar == pytest.approx(fnr.cvar, abs=1e-12)
+    np.testing.assert_allclose(tpr.by_group["disparity"].sort_index(), fnr.by_group["disparity"].sort_index(),
+                               atol=1e-12)
+
+
 def test_plan_warnings_match_cli(cli, compas):
     # Uniform weights over race x sex x age_cat: the stratified and two-stage designs ask the
     # small groups for more rows than they have; the warnings are the CLI's, also raised.
@@ -115,6 +143,36 @@ def test_plan_warnings_match_cli(cli, compas):
     assert [line.removeprefix("Warning: ") for line in text.splitlines() if line.startswith("Warning: ")] \
         == expected["warnings"]
     assert cvaraudit.plan(num_groups=30, epsilon=0.05).warnings == []
+
+
+@pytest.mark.parametrize("metric,extra", [("fnr", []), ("fpr", ["--samples", "3000"]), ("tpr", []),
+                                          ("error", ["--base-rate", "0.2"]), ("ppv", ["--bound", "cantelli"])])
+def test_plan_on_a_metric_matches_cli(cli, compas, tmp_path, metric, extra):
+    # plan(metric=...) is `plan --metric`: shares and base rate from the eligible rows, sizes in
+    # total rows, the warnings in the metric's noun, the base rate in the metric's scale.
+    kwargs = {"--samples": ("samples", int), "--base-rate": ("base_rate", float), "--bound": ("bound", str)}
+    options = {kwargs[extra[i]][0]: kwargs[extra[i]][1](extra[i + 1]) for i in range(0, len(extra), 2)}
+    frame = compas[["race", "sex", "two_year_recid", "pred"]]
+    expected = run_cli(cli, ["plan", "--group-by", "race,sex", "--label", "two_year_recid", "--prediction", "pred",
+                             "--metric", metric, *extra], frame, tmp_path)
+    del expected["source"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        p = cvaraudit.plan(frame, sensitive_features=["race", "sex"], y_true="two_year_recid", y_pred="pred",
+                           metric=metric, **options)
+    assert_same(p.to_dict(), expected)
+    assert p.eligible["total_rows"]["cvar_iid"] == expected["eligible"]["totalRows"]["cvarIID"]
+    assert p.base_rate == expected["baseRate"]
+
+
+def test_plan_metric_errors(compas):
+    with pytest.raises(ValueError, match=r"needs data with sensitive_features"):
+        cvaraudit.plan(num_groups=10, metric="fnr")
+    with pytest.raises(ValueError, match=r"needs y_true"):
+        cvaraudit.plan(compas, sensitive_features=["race"], y_pred="pred", metric="fnr")
+    with pytest.raises(ValueError, match=r"not detectable: ε = 0.7: with base rate b = 0.374, a group's fnr can rise"):
+        cvaraudit.plan(compas, sensitive_features=["race", "sex"], y_true="two_year_recid", y_pred="pred",
+                       metric="fnr", epsilon=0.7)
 
 
 def _by_group_extras_match(frame, groups, names):

@@ -59,8 +59,14 @@ def test_options_out_of_range(compas):
         run(compas, alpha=0)
     with pytest.raises(ValueError, match=r"confidence_level must lie strictly between 0 and 1 \(got 1.0\)"):
         run(compas, confidence_level=1)
-    with pytest.raises(ValueError, match=r"metric: unknown metric 'recall'"):
-        run(compas, metric="recall")
+    with pytest.raises(ValueError, match=r"metric: unknown metric 'recal'; use error, accuracy, fnr"):
+        run(compas, metric="recal")
+    with pytest.raises(ValueError, match=r"worse must be 'higher' or 'lower' \(got 'up'\)"):
+        run(compas, worse="up")
+    with pytest.raises(ValueError, match=r"worse='lower' applies to a one-sided disparity"):
+        run(compas, worse="lower", disparity="two-sided")
+    with pytest.raises(ValueError, match=r"the metric 'fnr' needs y_true"):
+        run(compas, metric="fnr", y_true=None)
     with pytest.raises(ValueError, match=r"interval wilson needs a binary metric"):
         run(compas, metric="loss", loss=np.zeros(len(compas)), interval="wilson", y_true=None, y_pred=None)
     with pytest.raises(ValueError, match=r"reference group: needs 2 value\(s\)"):
