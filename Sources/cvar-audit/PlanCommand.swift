@@ -68,6 +68,9 @@ struct PlanCommand: ParsableCommand {
   @Option(name: .customLong("eligible-share"), range: .real(0, 1, lowerClosed: false), help: "With --metric and --num-groups or --shares: the share of all rows eligible for the metric (e.g. the positive rate for fnr), to convert the sizes to total rows.", valueName: "e")
   var eligibleShare: Double?
 
+  @Option(range: .integers(0, 1_000_000_000), help: "Groups in the allocation table of the text output: the N that need the most rows (with data, those that are short first); 0 for all. Default: all up to 40 groups, else 20. JSON and CSV list every group.", valueName: "N")
+  var top: Int?
+
   @Option(range: .probability, help: "Type I error δ.")
   var delta: Double = 0.05
 
@@ -174,6 +177,15 @@ struct PlanCommand: ParsableCommand {
       available: eligible, eligibility: eligibility)
   }
 
+  /// The allocation rows the table shows: --top (0: all), else all up to 40 groups and 20 above.
+  static func tableRows(_ top: Int?, groups: Int) -> Int? {
+    switch top {
+    case .some(0): nil
+    case .some(let n): n
+    case .none: groups <= 40 ? nil : 20
+    }
+  }
+
   /// The base rate b in the metric's own scale: --base-rate, else the
   /// observed rate with --metric and data, else 0.5.
   func metricBaseRate(_ groups: PlanGroups) -> Double {
@@ -241,7 +253,8 @@ struct PlanCommand: ParsableCommand {
     }
     let report = PlanReport(labels: labels, source: planGroups.source, weights: weights.name, plan: plan,
                             detectable: detectable, simulated: simulated, available: planGroups.available,
-                            eligibility: planGroups.eligibility, metricBaseRate: b, baseRateGiven: baseRate != nil)
+                            eligibility: planGroups.eligibility, metricBaseRate: b, baseRateGiven: baseRate != nil,
+                            top: Self.tableRows(top, groups: labels.count))
     let output: String
     switch format {
     case .table: output = report.table()

@@ -81,6 +81,8 @@ struct PlanReport {
   var metricBaseRate: Double
   /// Whether --base-rate was given (else it is the observed rate, with --metric and data).
   var baseRateGiven = false
+  /// Rows of the allocation table (`--top`); nil: every group.
+  var top: Int? = nil
 
   /// The largest ε any group can show: 1 − b of the planner's base rate.
   var largestEpsilon: Double { 1 - plan.problem.baseRate }
@@ -160,6 +162,20 @@ struct PlanReport {
   /// "53 groups", "1 row", or "not reachable" for a whole number kept as a `Double`.
   static func count(_ x: Double, _ noun: String) -> String { PlanChecks.count(x, noun) }
 
+  /// The groups of the allocation table: all of them when `top` is nil or
+  /// covers K; else the `top` groups that need the most rows, or with the
+  /// data's sizes the largest share of what they have (the short ones first).
+  ///
+  /// - Complexity: O(K log K) for K groups.
+  func allocationRows() -> [Int] {
+    guard let top, top < labels.count else { return Array(labels.indices) }
+    let needs = plan.stratifiedRows
+    // With the data's group sizes: needed over available rows (short groups have a ratio above 1).
+    func key(_ g: Int) -> Double { available.map { needs[g] / Double(max($0[g], 1)) } ?? needs[g] }
+    let ranked = labels.indices.sorted { a, b in key(a) != key(b) ? key(a) > key(b) : a < b }
+    return Array(ranked.prefix(top))
+  }
+
   func table() -> String {
     let p = plan.problem
     var out: [String] = []
@@ -228,7 +244,8 @@ struct PlanReport {
     out.append(([AuditRendering.pad("group", width), AuditRendering.pad("share", 8, right: true), AuditRendering.pad("weight", 8, right: true),
                  AuditRendering.pad("π_g", 8, right: true), AuditRendering.pad("rows", 10, right: true)]
                 + (available == nil ? [] : [AuditRendering.pad("has", 10, right: true)])).joined(separator: "  "))
-    for g in labels.indices {
+    let shown = allocationRows()
+    for g in shown {
       let needs = plan.stratifiedRows[g]
       let short = available.map { needs > Double($0[g]) } ?? false
       out.append(AuditRendering.trimmingTrailingSpaces(([AuditRendering.pad(labels[g], width), AuditRendering.pad(AuditRendering.fixed(p.shares[g]), 8, right: true),
@@ -236,6 +253,10 @@ struct PlanReport {
                   AuditRendering.pad(AuditRendering.fixed(plan.cvarStratified.allocation[g]), 8, right: true),
                   AuditRendering.pad(Self.rows(SamplePlanner.wholeRows(needs)), 10, right: true)]
                   + (available.map { [AuditRendering.pad(AuditRendering.grouped($0[g]), 10, right: true), short ? "short" : ""] } ?? [])).joined(separator: "  ")))
+    }
+    if shown.count < labels.count {
+      let left = labels.count - shown.count
+      out.append("… \(CountText.counted(left, "more group")) (shown: the \(shown.count) that need \(available == nil ? "the most rows" : "the most rows for what they have, short ones first"); --top 0 for all, or --format csv or json for the whole allocation)")
     }
     let stratifiedTotal = Self.rows(SamplePlanner.wholeRows(plan.stratifiedRows.reduce(0, +)))
     if let totals, let e = eligibility {

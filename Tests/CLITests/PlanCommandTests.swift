@@ -114,12 +114,39 @@ import FixtureSupport
     (["plan", "--num-groups", "5", "--simulate", "--replicates", "0"], "'--replicates <replicates>': expected an integer in [1, 1000000], found 0"),
     (["plan", "--num-groups", "5", "--base-rate", "1"], "'--base-rate <b>': expected a number in [0, 1), found 1"),
     (["plan", "--num-groups", "5", "--bound", "chebyshev"], "--bound"),
+    (["plan", "--num-groups", "5", "--top", "-1"], "'--top <N>': expected an integer in [0, 1000000000], found -1"),
   ])
   func badInputExitsTwo(arguments: [String], message: String) throws {
     let r = try runCLI(arguments)
     #expect(r.status == 2)
     #expect(r.stderr.contains(message), "\(r.stderr)")
     #expect(r.stdout.isEmpty)
+  }
+
+  /// The allocation table at large K: 20 groups by default above 40 (all up to 40), --top N,
+  /// --top 0 for all, the ones that need the most for what they have first; JSON keeps every group.
+  @Test func allocationTableTop() throws {
+    func groupLines(_ text: String) -> [String] {
+      let lines = text.components(separatedBy: "\n")
+      let start = lines.firstIndex { $0.hasPrefix("group ") }! + 1
+      return Array(lines[start...].prefix { !$0.hasPrefix("…") && !$0.hasPrefix("total ") })
+    }
+    let forty = try runCLI(["plan", "--num-groups", "40"])
+    #expect(groupLines(forty.stdout).count == 40 && !forty.stdout.contains("more groups"))
+    let many = try runCLI(["plan", "--num-groups", "41"])
+    #expect(groupLines(many.stdout).count == 20)
+    #expect(many.stdout.contains("… 21 more groups (shown: the 20 that need the most rows; --top 0 for all"))
+    #expect(groupLines(try runCLI(["plan", "--num-groups", "41", "--top", "0"]).stdout).count == 41)
+    #expect(groupLines(try runCLI(["plan", "--num-groups", "41", "--top", "3"]).stdout).count == 3)
+    #expect((try Self.json(try runCLI(["plan", "--num-groups", "41", "--top", "3", "--format", "json"]).stdout)["allocation"] as! [Any]).count == 41)
+    // With group sizes: the group that is shortest for its size comes first (c has 1 row of 11 needed).
+    let rows = (0..<600).map { "a\($0 % 50)" } + ["c"]
+    let path = try temporaryFile("g\n" + rows.joined(separator: "\n") + "\n")
+    let r = try runCLI(["plan", "--input", path, "--group-by", "g", "--top", "2"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let shown = groupLines(r.stdout)
+    #expect(shown.count == 2 && shown[0].hasPrefix("c ") && shown[0].hasSuffix("short"), "\(shown)")
+    #expect(r.stdout.contains("short ones first"))
   }
 
   @Test func badSharesFiles() throws {
