@@ -34,7 +34,13 @@ public func isClose(_ actual: Double, _ expected: Double, relative: Double = 1e-
 }
 
 /// A number from a JSON value (NSNumber or the string "inf").
+///
+/// Foundation's JSONSerialization on Linux returns a number written without
+/// an exponent (0.9977924958457963) as an NSDecimalNumber whose `doubleValue`
+/// can be a few ulps off (0.9977924958457965): its decimal text is exact, so
+/// it is parsed again as a Double here.
 public func number(_ value: Any?) -> Double? {
+  if let d = value as? NSDecimalNumber, let x = Double(d.stringValue) { return x }
   if let n = value as? NSNumber { return n.doubleValue }
   if let s = value as? String {
     switch s {
