@@ -17,6 +17,7 @@ import Darwin
 ///     `codeWidths[a]` bytes (1, 2, 4 or 8): the attribute's level codes.
 ///   - labels, predictions: `rows` bytes (0 or 1) each, or NULL.
 ///   - losses: `rows` doubles in [0, 1], or NULL.
+///   - weights: `rows` row weights (finite, ≥ 0), or NULL (`audit(sample_weight=)`).
 ///   - output: receives a NUL-terminated UTF-8 text from `malloc`: the result
 ///     JSON (status 0) or an error message (status 1).
 ///   - numbers, numberCount: receive a `malloc`ed buffer of doubles (the
@@ -27,7 +28,7 @@ import Darwin
 public func cvaraudit_call(
   _ request: UnsafePointer<CChar>, _ attributeCount: Int, _ codes: UnsafePointer<UnsafeRawPointer?>?,
   _ codeWidths: UnsafePointer<Int32>?, _ rows: Int, _ labels: UnsafePointer<UInt8>?,
-  _ predictions: UnsafePointer<UInt8>?, _ losses: UnsafePointer<Double>?,
+  _ predictions: UnsafePointer<UInt8>?, _ losses: UnsafePointer<Double>?, _ weights: UnsafePointer<Double>?,
   _ output: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
   _ numbers: UnsafeMutablePointer<UnsafeMutablePointer<Double>?>, _ numberCount: UnsafeMutablePointer<Int>
 ) -> Int32 {
@@ -51,7 +52,8 @@ public func cvaraudit_call(
                               levels: decoded.attributes[a].levels))
     }
     let columns = InMemoryColumns(attributes: attributes, rows: rows, labels: labels, predictions: predictions,
-                                  losses: losses, labelName: decoded.labelName, predictionName: decoded.predictionName)
+                                  losses: losses, weights: weights, labelName: decoded.labelName,
+                                  predictionName: decoded.predictionName, weightName: decoded.sampleWeightName ?? "sample_weight")
     let sink = NumberSink()
     let text = try Call.run(decoded, columns: columns, numbers: sink)
     if !sink.values.isEmpty {

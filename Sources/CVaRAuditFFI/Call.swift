@@ -11,14 +11,21 @@ enum Call {
     switch request.command {
     case "audit":
       let configuration = try request.auditConfiguration()
+      if columns.weights != nil && !configuration.metric.isBinary {
+        throw ColumnError(description: "sample_weight applies to binary metrics (error, fnr, tpr, …), not \(configuration.metric)")
+      }
       let table = try aggregate(request, columns: columns, metric: configuration.metric, keepRows: false).table
       do {
         return try SortedJSONEncoder.encode(AuditColumns(try DisparityAudit.run(table, configuration: configuration),
-                                                           numbers: numbers))
+                                                           numbers: numbers,
+                                                           sampleWeight: columns.weights == nil ? nil : request.sampleWeightColumn ?? "sample_weight"))
       } catch let error as AuditError {
         throw ColumnError(description: error.description)
       }
     case "test":
+      if columns.weights != nil {
+        throw ColumnError(description: "sample_weight: the tests (permutation, bound, tolerance) assume unweighted rows exchangeable across groups; their p-values are not valid under row weights. Use audit(sample_weight=...) for the weighted estimates, and test without it for a test of the unweighted counts")
+      }
       let configuration = try request.testConfiguration()
       let metric = configuration.audit.metric
       let loaded = try aggregate(request, columns: columns, metric: metric,

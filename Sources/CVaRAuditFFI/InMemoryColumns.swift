@@ -23,9 +23,12 @@ struct InMemoryColumns {
   var labels: UnsafePointer<UInt8>?
   var predictions: UnsafePointer<UInt8>?
   var losses: UnsafePointer<Double>?
+  /// Row weights w ≥ 0 (survey weights) for weighted rates, or nil.
+  var weights: UnsafePointer<Double>? = nil
   /// How messages name the label and prediction columns, e.g. "y_true (column 'y')".
   var labelName = "y_true"
   var predictionName = "y_pred"
+  var weightName = "sample_weight"
 
   /// The message for a label or prediction other than 0 or 1 (the Python layer's wording).
   func badBinary(row: Int, label: UInt8?, prediction: UInt8) -> ColumnError {
@@ -81,9 +84,11 @@ extension InMemoryColumns {
       radices.append(radix)
       product = p
     }
-    if product <= Self.countsByCodeLimit && predictions != nil && losses == nil && !keepRowGroups {
+    if product <= Self.countsByCodeLimit && predictions != nil && losses == nil && !keepRowGroups && weights == nil {
       return try confusionByCode(radices: radices, product: Int(product), missing: missing)
     }
+    // Row weights are added row by row (`buildTable`), from each row's group.
+    let keepRowGroups = keepRowGroups || weights != nil
     var dense: [Int32] = product <= Self.denseLimit ? [Int32](repeating: -1, count: Int(product)) : []
     var sparse: [Int64: Int32] = [:]
     var groupCodes: [Int64] = []  // mixed-radix code of each group, first-seen order
@@ -142,8 +147,8 @@ extension InMemoryColumns {
       rowGroups?.append(contentsOf: ids[0..<m])
       start += m
     }
-    return buildTable(groupCodes: groupCodes, radices: radices, counts: counts, lossStats: lossStats,
-                      missing: missing, rowGroups: rowGroups)
+    return try buildTable(groupCodes: groupCodes, radices: radices, counts: counts, lossStats: lossStats,
+                          missing: missing, rowGroups: rowGroups)
   }
 
   /// The binary-metric path for few level combinations: one fused pass per
@@ -205,8 +210,8 @@ extension InMemoryColumns {
     var groupCounts: [Int] = []
     groupCounts.reserveCapacity(4 * order.count)
     for code in order { groupCounts.append(contentsOf: counts[4 * Int(code)..<4 * Int(code) + 4]) }
-    return buildTable(groupCodes: order, radices: radices, counts: groupCounts, lossStats: [], missing: missing,
-                      rowGroups: nil)
+    return try buildTable(groupCodes: order, radices: radices, counts: groupCounts, lossStats: [], missing: missing,
+                          rowGroups: nil)
   }
 
   /// Where a fused pass stopped: the chunk row (−1: it did not) and whether
@@ -327,10 +332,11 @@ extension InMemoryColumns {
   }
 
   private func buildTable(groupCodes: [Int64], radices: [Int64], counts: [Int], lossStats: [SufficientStatistics],
-                          missing: MissingValuePolicy, rowGroups: [Int32]?) -> InMemoryTable {
+                          missing: MissingValuePolicy, rowGroups: [Int32]?) throws -> InMemoryTable {
     let hasConfusion = predictions != nil
+    precondition(weights == nil || (hasConfusion && rowGroups != nil), "row weights need predictions and each row's group")
     var table = GroupTable(attributes: attributes.map(\.name), hasConfusion: hasConfusion,
-                           hasLabels: labels != nil, hasLoss: losses != nil)
+                           hasLabels: labels != nil, hasLoss: losses != nil, sampleWeights: weights != nil)
     var position = [Int32](repeating: -1, count: groupCodes.count)
     for (h, code) in groupCodes.enumerated() {
       var digits = [Int64](repeating: 0, count: radices.count)
@@ -348,13 +354,23 @@ extension InMemoryColumns {
       // both empty in a CSV file): they add up, as the CLI reads them.
       let g = table.group(for: key)
       position[h] = Int32(g)
-      if hasConfusion {
+      if hasConfusion && weights == nil {
         for cell in 0..<4 where counts[4 * h + cell] > 0 {
           table.addConfusion(group: g, label: cell >> 1, prediction: cell & 1, count: counts[4 * h + cell])
         }
       }
       if losses != nil { table.addLoss(group: g, lossStats[h]) }
       if table.isSizesOnly { for _ in 0..<rowsOfGroup { table.addRow(group: g) } }
+    }
+    if let weights, let rowGroups, let predictions {
+      // Each row's confusion cell with its weight (the counts were checked by `scatter`).
+      for (i, h) in rowGroups.enumerated() where position[Int(h)] >= 0 {
+        let w = weights[i]
+        guard w.isFinite && w >= 0 else {
+          throw ColumnError(description: "\(weightName): row \(i): expected a row weight: a finite number ≥ 0, found \(w)")
+        }
+        table.addConfusion(group: Int(position[Int(h)]), label: labels?[i] ?? 0, prediction: predictions[i], weight: w)
+      }
     }
     table.rowsRead = rows
     var lossRows: LossRows? = nil

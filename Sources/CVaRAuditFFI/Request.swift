@@ -32,6 +32,9 @@ struct Request: Decodable {
   var missing: String
   /// How error messages name the label and prediction columns.
   var labelName: String
+  /// How messages name the row-weight column (`sample_weight=`), and its name in the document.
+  var sampleWeightName: String?
+  var sampleWeightColumn: String?
   var predictionName: String
   // test
   var statistic: String?
@@ -56,7 +59,7 @@ struct Request: Decodable {
 
   enum CodingKeys: String, CodingKey {
     case command, attributes, metric, alpha, weights, customWeights, disparity, worse, referenceValue, referenceGroup
-    case labelName, predictionName
+    case labelName, predictionName, sampleWeightName, sampleWeightColumn
     case confidenceLevel, interval, missing, statistic, calibration, permutations, seed, delta, tolerance
     case shares, planWeights, epsilon, power, samples, baseRate, bound, planOnMetric
   }
@@ -78,6 +81,8 @@ struct Request: Decodable {
     interval = try c.decodeIfPresent(String.self, forKey: .interval)
     missing = try c.decodeIfPresent(String.self, forKey: .missing) ?? "keep"
     labelName = try c.decodeIfPresent(String.self, forKey: .labelName) ?? "y_true"
+    sampleWeightName = try c.decodeIfPresent(String.self, forKey: .sampleWeightName)
+    sampleWeightColumn = try c.decodeIfPresent(String.self, forKey: .sampleWeightColumn)
     predictionName = try c.decodeIfPresent(String.self, forKey: .predictionName) ?? "y_pred"
     statistic = try c.decodeIfPresent(String.self, forKey: .statistic)
     calibration = try c.decodeIfPresent(String.self, forKey: .calibration) ?? "permutation"

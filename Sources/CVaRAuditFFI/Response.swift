@@ -60,8 +60,11 @@ struct AuditColumns: Encodable {
   var groupsWithoutRate: [[String]]
   var summary: AuditSummaryDocument
   var excludedRows: Excluded
+  /// The row-weight column, with `sample_weight=` (the CLI's `sampleWeight`).
+  var sampleWeight: String?
 
-  init(_ r: AuditResult, numbers sink: NumberSink) {
+  init(_ r: AuditResult, numbers sink: NumberSink, sampleWeight: String? = nil) {
+    self.sampleWeight = sampleWeight
     let c = r.configuration, g = r.groups
     metric = c.metric.description
     alpha = c.alpha
@@ -79,7 +82,9 @@ struct AuditColumns: Encodable {
       "disparity": g.map(\.disparity), "disparityLow": g.map(\.disparityInterval.lower),
       "disparityHigh": g.map(\.disparityInterval.upper), "weight": g.map(\.weight), "tailWeight": g.map(\.tailWeight),
       "ratio": g.map(\.ratio), "belowFourFifths": g.map { c.metric != .selectionRate ? .nan : $0.belowFourFifths ? 1 : 0 },
-    ], confusionColumns(g.map { $0 })))
+    ], confusionColumns(g.map { $0 })
+       + (sampleWeight == nil ? [] : [("weightSum", g.map { $0.weighted?.weight ?? .nan }),
+                                      ("effectiveN", g.map { $0.weighted?.effectiveCount ?? .nan })])))
     groupsWithoutRate = r.groupsWithoutRate
     summary = AuditSummaryDocument(r)
     excludedRows = Excluded(total: r.excluded.total, byReason: r.excluded.byReason)

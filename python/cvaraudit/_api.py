@@ -112,7 +112,7 @@ def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_tru
           metric: str = "error", loss: Any = None, alpha: float = 0.1, weights: Weights = "uniform",
           disparity: str = "one-sided", worse: Optional[str] = None, reference: Reference = "pooled",
           confidence_level: float = 0.95,
-          interval: Optional[str] = None, missing: str = "keep") -> AuditResult:
+          interval: Optional[str] = None, missing: str = "keep", sample_weight: Any = None) -> AuditResult:
     """Audit one metric across the intersectional groups of the sensitive features.
 
     Same computation and numbers as ``cvar-audit audit`` on the same rows.
@@ -138,6 +138,11 @@ def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_tru
         interval: ``wilson``, ``clopper-pearson``, ``hoeffding`` or ``bernstein`` (default: Wilson
             for binary metrics, Hoeffding for a loss).
         missing: ``keep`` (an empty value is a value of its own) or ``exclude`` (drop and count those rows).
+        sample_weight: row weights w ≥ 0 (survey weights; a column name or an array), binary metrics
+            only, as ``audit --sample-weight``: rates Σwℓ/Σw, weighted pooled reference and
+            population shares; ``n`` still counts rows; intervals from Kish's effective n
+            (Σw)²/Σw², approximate (no coverage guarantee under unequal weights). :func:`test`
+            takes no weights: its calibrations assume unweighted, exchangeable rows.
 
     Returns:
         An :class:`AuditResult` (``.by_group``, ``.cvar``, ``.cvar_interval``, ``.max_gap``, ``.summary``,
@@ -151,6 +156,11 @@ def audit(data: Optional[pd.DataFrame] = None, *, sensitive_features: Any, y_tru
                                "confidenceLevel": _number("confidence_level", confidence_level),
                                "interval": interval, "missing": missing}
     request, columns = _prepare(data, sensitive_features, y_true, y_pred, metric, loss, "audit", **options)
+    if sample_weight is not None:
+        columns["weights"] = _columns.sample_weight(data, sample_weight, columns["rows"])
+        request["sampleWeightName"] = _columns.column_name("sample_weight", sample_weight)
+        request["sampleWeightColumn"] = sample_weight if isinstance(sample_weight, str) else \
+            (getattr(sample_weight, "name", None) or "sample_weight")
     _weights(weights, request)
     _reference(reference, request)
     return AuditResult(_native.call(request, **columns))

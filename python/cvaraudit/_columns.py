@@ -156,6 +156,21 @@ def binary(data: Optional[pd.DataFrame], column: ColumnLike, what: str, noun: st
     return np.ascontiguousarray(values, dtype=np.uint8)
 
 
+def sample_weight(data: Optional[pd.DataFrame], column: ColumnLike, rows: int) -> np.ndarray:
+    """Row weights (finite, ≥ 0) as float64."""
+    s = _series(data, column, "sample_weight", rows)
+    where = column_name("sample_weight", column)
+    try:
+        values = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: expected row weights (finite numbers ≥ 0), found values of type {s.dtype}") from None
+    bad = ~(np.isfinite(values) & (values >= 0))
+    if bad.any():
+        i = _first_bad(bad)
+        raise ValueError(f"{where}: row {i}: expected a row weight: a finite number ≥ 0, found {values[i].item()!r}")
+    return np.ascontiguousarray(values)
+
+
 def loss(data: Optional[pd.DataFrame], column: ColumnLike, rows: int) -> np.ndarray:
     """A loss column in [0, 1] as float64."""
     s = _series(data, column, "loss", rows)

@@ -43,7 +43,7 @@ def _load() -> ctypes.CDLL:
         lib.cvaraudit_call.restype = ctypes.c_int32
         lib.cvaraudit_call.argtypes = [
             ctypes.c_char_p, ctypes.c_ssize_t, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int32),
-            ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+            ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
             ctypes.POINTER(ctypes.POINTER(ctypes.c_char)), ctypes.POINTER(ctypes.POINTER(ctypes.c_double)),
             ctypes.POINTER(ctypes.c_ssize_t),
         ]
@@ -62,7 +62,8 @@ def _pointer(array: Optional[np.ndarray], dtype: Any, rows: int, what: str) -> O
 
 
 def call(request: dict, codes: Sequence[np.ndarray], rows: int, labels: Optional[np.ndarray] = None,
-         predictions: Optional[np.ndarray] = None, losses: Optional[np.ndarray] = None) -> dict:
+         predictions: Optional[np.ndarray] = None, losses: Optional[np.ndarray] = None,
+         weights: Optional[np.ndarray] = None) -> dict:
     """Runs one request on the columns and returns the decoded result.
 
     ``codes`` are C-contiguous signed integer arrays of 1, 2, 4 or 8 bytes (one
@@ -88,7 +89,8 @@ def call(request: dict, codes: Sequence[np.ndarray], rows: int, labels: Optional
     status = lib.cvaraudit_call(
         json.dumps(request).encode("utf-8"), k, pointers, widths, rows,
         _pointer(labels, np.uint8, rows, "y_true"), _pointer(predictions, np.uint8, rows, "y_pred"),
-        _pointer(losses, np.float64, rows, "loss"), ctypes.byref(output), ctypes.byref(numbers), ctypes.byref(count))
+        _pointer(losses, np.float64, rows, "loss"), _pointer(weights, np.float64, rows, "sample_weight"),
+        ctypes.byref(output), ctypes.byref(numbers), ctypes.byref(count))
     last_call_seconds = time.perf_counter() - started
     try:
         values = np.ctypeslib.as_array(numbers, shape=(count.value,)).copy() if count.value else np.empty(0)

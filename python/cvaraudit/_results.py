@@ -90,7 +90,9 @@ class AuditResult:
             μ_ref = 0), ``below_four_fifths`` (ratio < 0.8, the four-fifths
             rule; <NA> unless the metric is the selection rate) and the
             confusion counts ``tn``, ``fp``, ``fn``, ``tp`` of the group's rows
-            (<NA> for a loss, or for the selection rate without labels); indexed
+            (<NA> for a loss, or for the selection rate without labels); with
+            ``sample_weight``, also ``weight_sum`` (Σw) and ``effective_n``
+            (Kish's (Σw)²/Σw²); indexed
             by the sensitive feature values (text, as in a CSV export; "" is a
             missing value).
         cvar: CVaR_α of the disparities.
@@ -122,6 +124,9 @@ class AuditResult:
         four_fifths = _floats(g["belowFourFifths"])
         self.by_group.insert(self.by_group.columns.get_loc("ratio") + 1, "below_four_fifths",
                              pd.array([pd.NA if math.isnan(v) else bool(v) for v in four_fifths], dtype="boolean"))
+        if "weightSum" in g:  # audit(sample_weight=...): Σw and Kish's effective n per group
+            self.by_group["weight_sum"] = _floats(g["weightSum"])
+            self.by_group["effective_n"] = _floats(g["effectiveN"])
 
     @property
     def summary(self) -> Dict[str, Any]:
@@ -195,6 +200,8 @@ class AuditResult:
                 "weight": c["weight"][i], "tailWeight": c["tailWeight"][i], "inTail": bool(c["tailWeight"][i] > 0),
                 "ratio": c["ratio"][i], "belowFourFifths": None if four_fifths is None else bool(four_fifths),
                 **_counts(g, i),
+                **({"weightSum": _json_number(g["weightSum"][i]), "effectiveN": _json_number(g["effectiveN"][i])}
+                   if "weightSum" in g else {}),
             })
         return _prune({
             "schemaVersion": 1, "metric": r["metric"], "alpha": r["alpha"], "groupBy": names,
@@ -202,7 +209,7 @@ class AuditResult:
             "confidenceLevel": r["confidenceLevel"], "interval": r["interval"],
             "simultaneousInterval": r["simultaneousInterval"], "groups": groups,
             "groupsWithoutRate": [_key_object(names, k) for k in r["groupsWithoutRate"]],
-            "summary": r["summary"], "excludedRows": r["excludedRows"],
+            "summary": r["summary"], "excludedRows": r["excludedRows"], "sampleWeight": r.get("sampleWeight"),
         })
 
     def to_json(self) -> str:

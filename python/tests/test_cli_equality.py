@@ -259,3 +259,42 @@ def test_plan_bounds_order():
         assert cantelli.samples[design] > normal.samples[design], design
     for design in ["cvar_iid", "cvar_stratified"]:
         assert low_base.samples[design] < normal.samples[design], design
+
+
+@pytest.mark.parametrize("metric,options", [("error", []), ("fnr", ["--weights", "population"]),
+                                            ("tpr", ["--alpha", "0.3"]), ("selection", [])])
+def test_sample_weight_matches_cli(cli, compas, tmp_path, metric, options):
+    # audit(sample_weight=) is audit --sample-weight: weighted rates, shares and reference, Kish's n.
+    frame = compas[["race", "sex", "age_cat", "two_year_recid", "pred"]].copy()
+    frame["w"] = np.random.default_rng(5).lognormal(0, 0.7, len(frame)).round(3)
+    expected = run_cli(cli, ["audit", "--group-by", "race,sex,age_cat", "--label", "two_year_recid",
+                             "--prediction", "pred", "--metric", metric, "--sample-weight", "w", *options],
+                       frame, tmp_path)
+    kwargs = {"weights": "population"} if "population" in options else {"alpha": 0.3} if "--alpha" in options else {}
+    r = cvaraudit.audit(frame, sensitive_features=COMPAS_FEATURES, y_true="two_year_recid", y_pred="pred",
+                        metric=metric, sample_weight="w", **kwargs)
+    assert_same(r.to_dict(), expected)
+    # The weighted rate of a group is Σwℓ/Σw over its eligible rows (pandas, by hand).
+    eligible = frame if metric in ("error", "selection") else frame[frame["two_year_recid"] == 1]
+    loss = {"error": eligible["pred"] != eligible["two_year_recid"], "fnr": eligible["pred"] == 0,
+            "tpr": eligible["pred"] == 1, "selection": eligible["pred"] == 1}[metric]
+    by_hand = (eligible["w"] * loss).groupby([eligible[c] for c in COMPAS_FEATURES]).sum() \
+        / eligible["w"].groupby([eligible[c] for c in COMPAS_FEATURES]).sum()
+    got = r.by_group["rate"].dropna()
+    np.testing.assert_allclose(got.sort_index(), by_hand.loc[got.index].sort_index(), rtol=1e-12)
+    assert (r.by_group["weight_sum"] > 0).all() and (r.by_group["effective_n"] <= r.by_group["n"] + 1e-9).all()
+
+
+def test_sample_weight_errors(compas):
+    args = dict(sensitive_features=COMPAS_FEATURES, y_true="two_year_recid", y_pred="pred")
+    w = np.ones(len(compas))
+    w[3] = -1
+    with pytest.raises(ValueError, match=r"sample_weight: row 3: expected a row weight: a finite number ≥ 0, found -1.0"):
+        cvaraudit.audit(compas, sample_weight=w, **args)
+    w[3] = np.nan
+    with pytest.raises(ValueError, match=r"sample_weight: row 3: expected a row weight"):
+        cvaraudit.audit(compas, sample_weight=w, **args)
+    with pytest.raises(ValueError, match=r"sample_weight \(column 'nope'\)|no column named 'nope'"):
+        cvaraudit.audit(compas, sample_weight="nope", **args)
+    with pytest.raises(TypeError):
+        cvaraudit.test(compas, sample_weight=np.ones(len(compas)), **args)
