@@ -130,6 +130,24 @@ notebooks-test: notebook-deps
 notebooks: notebook-deps release
 	env -u CVARAUDIT_LIBRARY CVAR_AUDIT_BIN=.build/release/cvar-audit $(NOTEBOOK_PYTHON) Notebooks/run_notebooks.py --in-place
 
+# API documentation (DocC) of the library modules that have a catalog, from their symbol graphs,
+# into .build/docs/MODULE (static HTML; open index.html through a web server, or `docc preview`).
+DOC_MODULES := CVaRAudit CVaRInference CVaRPlanning
+.PHONY: docs
+docs: deps
+	@for m in $(DOC_MODULES); do \
+	  $(SWIFT) build --target $$m --build-path .build/symbol-graphs -Xswiftc -emit-symbol-graph \
+	    -Xswiftc -emit-symbol-graph-dir -Xswiftc $(CURDIR)/.build/symbol-graphs/json || exit 1; \
+	done
+	@for m in $(DOC_MODULES); do \
+	  rm -rf .build/symbol-graphs/$$m .build/docs/$$m && mkdir -p .build/symbol-graphs/$$m .build/docs && \
+	  cp .build/symbol-graphs/json/$$m.symbols.json .build/symbol-graphs/$$m/ && \
+	  docc convert Sources/$$m/$$m.docc --additional-symbol-graph-dir .build/symbol-graphs/$$m \
+	    --fallback-display-name $$m --fallback-bundle-identifier org.cvaraudit.$$m \
+	    --output-path .build/docs/$$m >/dev/null || exit 1; \
+	  echo "docs: .build/docs/$$m"; \
+	done
+
 clean:
 	rm -rf .build Benchmarks/.build .build-compare
 
