@@ -93,6 +93,8 @@ enum Call {
       let warnings = available.map { PlanChecks.warnings(plan, labels: labels, available: $0, noun: noun) } ?? []
       return try SortedJSONEncoder.encode(PlanColumns(plan, groups: groups, detectable: detectable, warnings: warnings,
                                                       metricBaseRate: b, eligibility: eligibility))
+    case "metric":
+      return try SortedJSONEncoder.encode(MetricDescription(try request.parsedMetric))
     default:
       throw ColumnError(description: "internal error: unknown command '\(request.command)'")
     }

@@ -260,3 +260,23 @@ struct PlanColumns: Encodable {
     self.warnings = warnings
   }
 }
+
+/// What the Python monitor needs to know of a metric to turn rows into
+/// observations (`cvar-audit monitor` does the same from the CSV): its name,
+/// its worse side, and each confusion cell's loss (index 2y + ŷ; null: the
+/// row is not eligible), from `Metric.indicator`.
+struct MetricDescription: Encodable {
+  var metric: String
+  var worse: String
+  var isBinary: Bool
+  var needsLabel: Bool
+  var cellLosses: [Double?]?
+
+  init(_ m: Metric) {
+    metric = m.description
+    worse = m.defaultWorse.rawValue
+    isBinary = m.isBinary
+    needsLabel = m.needsLabel
+    cellLosses = m.isBinary ? (0..<4).map { m.indicator(label: UInt8($0 >> 1), prediction: UInt8($0 & 1)) } : nil
+  }
+}

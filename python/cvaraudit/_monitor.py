@@ -38,21 +38,32 @@ def _keys_and_rows(data, sensitive_features) -> Tuple[List[str], List[Tuple[str,
     return [a.name for a in attributes], keys, lut[inverse.reshape(-1)]
 
 
+_DESCRIPTIONS: Dict[str, Dict[str, Any]] = {}
+
+
+def _describe(metric: str) -> Dict[str, Any]:
+    """The core's description of a metric: its name, worse side, and each confusion cell's loss
+    (index 2y + ŷ; None: not eligible). Raises ValueError for an unknown metric."""
+    if metric not in _DESCRIPTIONS:
+        _DESCRIPTIONS[metric] = _native.call({"command": "metric", "metric": metric}, [], 0)
+    return _DESCRIPTIONS[metric]
+
+
 def _losses(data, metric: str, loss_column, y_true, y_pred, rows: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Each eligible row's loss under the metric, and the mask of eligible rows."""
-    if metric.startswith("loss:"):
+    """Each row's loss under the metric, and the mask of eligible rows (the positives for fnr, ...),
+    from the core's table of the four confusion cells."""
+    description = _describe(metric)
+    if not description["isBinary"]:
         return _columns.loss(data, loss_column, rows), np.ones(rows, dtype=bool)
     p = _columns.binary(data, y_pred, "y_pred", "a prediction", rows) if y_pred is not None else None
     y = _columns.binary(data, y_true, "y_true", "a label", rows) if y_true is not None else None
-    if p is None or (y is None and metric not in ("selection", "selection-rate")):
+    if p is None or (y is None and description["needsLabel"]):
         raise ValueError(f"the metric '{metric}' needs " + ("y_pred" if p is None else "y_true"))
-    if metric in ("error", "error-rate"):
-        return (y != p).astype(np.float64), np.ones(rows, dtype=bool)
-    if metric in ("selection", "selection-rate"):
-        return p.astype(np.float64), np.ones(rows, dtype=bool)
-    if metric in ("fnr", "false-negative-rate"):
-        return 1.0 - p, y == 1
-    return p.astype(np.float64), y == 0
+    cell = p.astype(np.intp) if y is None else 2 * y.astype(np.intp) + p
+    table = np.array([np.nan if v is None else v for v in description["cellLosses"]], dtype=np.float64)
+    losses = table[cell]
+    eligible = ~np.isnan(losses)
+    return losses, eligible
 
 
 class Monitor:
@@ -76,18 +87,22 @@ class Monitor:
                  y_true: Any = None, y_pred: Any = None, metric: str = "error", loss: Any = None,
                  alpha: float = 0.1, tolerance: float = 0.05, delta: float = 0.05,
                  weights: Union[str, Sequence[float]] = "uniform", shares: Optional[Sequence[float]] = None,
-                 disparity: str = "one-sided", reference: Union[str, float, None] = None, l2_test: bool = False,
+                 disparity: str = "one-sided", worse: Optional[str] = None,
+                 reference: Union[str, float, None] = None, l2_test: bool = False,
                  l2_first_look: int = 256, budget: Optional[int] = None) -> None:
         """Declares the groups and the test.
 
         Args:
             groups: the declared groups: tuples of attribute values (or single values).
             sensitive_features, y_true, y_pred, loss: the column names :meth:`update` reads by default.
-            metric: ``error``, ``fnr``, ``fpr``, ``selection`` or ``loss``.
+            metric: any metric of :func:`cvaraudit.audit` (``error``, ``fnr``, ``tpr``, ``recall``,
+                ``precision``, ..., or ``loss``).
             alpha: CVaR level α in (0, 1]. tolerance: ε0. delta: error probability δ in (0, 1).
             weights: ``uniform``, ``population`` (the ``shares``) or one weight per group.
             shares: population shares of the groups (for population weights or reference).
             disparity: ``one-sided`` or ``two-sided``.
+            worse: ``higher`` or ``lower`` for a one-sided disparity; default: the metric's own
+                (lower for tpr, tnr, ppv, npv and accuracy).
             reference: ``population`` (Σ p_g μ_g over the ``shares``), ``pooled`` (mean of the
                 observations; valid only for rows in exchangeable order) or a rate. The default is
                 ``population`` when ``shares`` are given (as in :meth:`from_frame`, like the CLI's
@@ -96,7 +111,8 @@ class Monitor:
             budget: stop with ``budgetExhausted`` after this many observations.
         """
         self._handle = None
-        self.metric, self._loss_column = _metric(metric, loss)
+        name, self._loss_column = _metric(metric, loss)
+        self.metric = _describe(name)["metric"] if not name.startswith("loss:") else name
         self.keys: List[Tuple[str, ...]] = [tuple(_columns.level_text(v) for v in (g if isinstance(g, tuple) else (g,)))
                                             for g in groups]
         self._index = {k: i for i, k in enumerate(self.keys)}
@@ -120,6 +136,10 @@ class Monitor:
             "groupKeys": [list(key) for key in self.keys], "weights": w, "alpha": float(alpha),
             "tolerance": float(tolerance), "delta": float(delta), "disparity": disparity,
         }
+        if worse is not None:
+            request["worse"] = worse
+        elif disparity == "one-sided":
+            request["worse"] = _describe(self.metric)["worse"]
         if reference is None:
             reference = "population" if shares is not None else "pooled"
         if isinstance(reference, str):

@@ -24,6 +24,12 @@ def same_as_cli(m, expected):
     (["--weights", "population", "--reference", "population", "--l2-test", "--l2-first-look", "64"],
      dict(weights="population", reference="population", l2_test=True, l2_first_look=64)),
     (["--budget", "500", "--reference", "0.35"], dict(budget=500, reference=0.35)),
+    # The metrics beyond error/fnr/fpr/selection, with their own worse side, and --worse.
+    (["--metric", "tpr", "--tolerance", "0.2"], dict(metric="tpr", tolerance=0.2)),
+    (["--metric", "precision", "--tolerance", "0.1", "--alpha", "0.3"], dict(metric="precision", tolerance=0.1, alpha=0.3)),
+    (["--metric", "for", "--tolerance", "0.1"], dict(metric="for", tolerance=0.1)),
+    (["--metric", "accuracy", "--tolerance", "0.05"], dict(metric="accuracy", tolerance=0.05)),
+    (["--metric", "selection", "--worse", "lower", "--tolerance", "0.05"], dict(metric="selection", worse="lower", tolerance=0.05)),
 ])
 def test_monitor_matches_cli_on_compas(cli, compas, options, kwargs):
     expected = run_cli(cli, ["monitor", *options])
