@@ -37,18 +37,7 @@ struct MonitorRequest: Decodable {
     guard alpha > 0 && alpha <= 1 else { throw fail("alpha must lie in (0, 1] (got \(alpha))") }
     guard delta > 0 && delta < 1 else { throw fail("delta must lie strictly between 0 and 1 (got \(delta))") }
     guard tolerance.isFinite else { throw fail("tolerance must be a finite number (got \(tolerance))") }
-    guard disparity == "one-sided" || disparity == "two-sided" else {
-      throw fail("disparity must be 'one-sided' or 'two-sided' (got '\(disparity)')")
-    }
-    var side = WorseDirection.higher
-    if let worse {
-      guard let w = WorseDirection(rawValue: worse) else { throw fail("worse must be 'higher' or 'lower' (got '\(worse)')") }
-      guard disparity == "one-sided" else {
-        throw fail("worse='\(worse)' applies to a one-sided disparity; disparity='two-sided' counts both sides")
-      }
-      side = w
-    }
-    let kind = DisparityKind(twoSided: disparity == "two-sided", worse: side)
+    let kind = try disparityKind(disparity, worse: worse, default: .higher)
     if let budget, budget < 1 { throw fail("budget must be at least 1 (got \(budget))") }
     if let l2FirstLook, l2FirstLook < 2 { throw fail("l2_first_look must be at least 2 (got \(l2FirstLook))") }
     let ref: SequentialReference

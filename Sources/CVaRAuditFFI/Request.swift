@@ -136,19 +136,8 @@ extension Request {
     guard level > 0 && level < 1 else {
       throw fail("confidence_level must lie strictly between 0 and 1 (got \(level))")
     }
-    guard disparity == "one-sided" || disparity == "two-sided" else {
-      throw fail("disparity must be 'one-sided' or 'two-sided' (got '\(disparity)')")
-    }
     // The worse side, as `--worse`: the metric's own unless given (lower for tpr, tnr, ppv, npv, accuracy).
-    var worseSide = metric.defaultWorse
-    if let worse {
-      guard let side = WorseDirection(rawValue: worse) else { throw fail("worse must be 'higher' or 'lower' (got '\(worse)')") }
-      guard disparity == "one-sided" else {
-        throw fail("worse='\(worse)' applies to a one-sided disparity; disparity='two-sided' counts both sides")
-      }
-      worseSide = side
-    }
-    let kind = DisparityKind(twoSided: disparity == "two-sided", worse: worseSide)
+    let kind = try disparityKind(disparity, worse: worse, default: metric.defaultWorse)
     var method: IntervalMethod? = nil
     if let interval {
       guard let m = IntervalMethod(rawValue: interval) else {
@@ -260,4 +249,21 @@ extension Request {
     return PlanningProblem(shares: given, weights: w, alpha: alpha, epsilon: epsilon, delta: delta, power: power,
                            baseRate: plannerRate, bound: method)
   }
+}
+
+/// The disparity of the options `disparity` (one-sided or two-sided) and
+/// `worse` (higher or lower, for a one-sided disparity; nil: `defaultSide`),
+/// checked as `--disparity` and `--worse` are.
+func disparityKind(_ disparity: String, worse: String?, default defaultSide: WorseDirection) throws -> DisparityKind {
+  guard disparity == "one-sided" || disparity == "two-sided" else {
+    throw ColumnError(description: "disparity must be 'one-sided' or 'two-sided' (got '\(disparity)')")
+  }
+  guard let worse else { return DisparityKind(twoSided: disparity == "two-sided", worse: defaultSide) }
+  guard let side = WorseDirection(rawValue: worse) else {
+    throw ColumnError(description: "worse must be 'higher' or 'lower' (got '\(worse)')")
+  }
+  guard disparity == "one-sided" else {
+    throw ColumnError(description: "worse='\(worse)' applies to a one-sided disparity; disparity='two-sided' counts both sides")
+  }
+  return DisparityKind(twoSided: false, worse: side)
 }
