@@ -138,11 +138,20 @@ struct NumericRange: Sendable, CustomStringConvertible {
     return x == 0 ? 0 : x  // -0 is 0
   }
 
+  /// Whether the integer n lies in the range, compared exactly: above 2^53,
+  /// Double(n) can round onto an end (2^53 + 1 → 2^53, inside [1, 2^53]).
+  func contains(exactly n: Int) -> Bool {
+    guard contains(Double(n)) else { return false }
+    if upper.isFinite && upper < 0x1p63 && (n > Int(upper) || (!upperClosed && n == Int(upper))) { return false }
+    if lower.isFinite && lower > -0x1p63 && (n < Int(lower) || (!lowerClosed && n == Int(lower))) { return false }
+    return true
+  }
+
   /// Parses an integer in the range: digits, or a whole number written with
   /// an exponent (1e6).
   func parseInt(_ text: String) throws -> Int {
     if let n = Int(text) {
-      guard contains(Double(n)) else { throw NumericOptionError("expected \(self), found \(text)") }
+      guard contains(exactly: n) else { throw NumericOptionError("expected \(self), found \(text)") }
       return n
     }
     guard let x = Double(text), x.isFinite, x == x.rounded() else {

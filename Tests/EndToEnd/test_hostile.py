@@ -175,6 +175,10 @@ def corpus():
             pool = sorted({v for v in ALWAYS_BAD + EXTREMES + near_ends(spec, rng) if out_of_range(spec, v)})
             # "-0" wherever it is out of range: it must be read as a number, not as a missing value.
             chosen = (["-0"] if "-0" in pool else []) + ALWAYS.get(option, [])
+            # One past an integer range's upper end, always: above 2^53 a double of it rounds onto
+            # the end (2^53 + 1 was accepted for [1, 2^53] until the parser compared integers exactly).
+            if spec[0] == "int" and str(spec[2] + 1) not in chosen:
+                chosen.append(str(spec[2] + 1))
             rest = [v for v in pool if v not in chosen]
             chosen += rng.sample(rest, min(VALUES_PER_OPTION, len(rest)))
             for value in chosen:
