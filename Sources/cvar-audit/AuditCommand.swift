@@ -92,6 +92,8 @@ struct AuditCommand: ParsableCommand {
 
   @OptionGroup var csvOptions: CSVOutputOptions
 
+  @OptionGroup(title: "Group tables (text output)") var list: GroupListOptions
+
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, forest plot, CVaR against α) to this file.", valueName: "file.html"))
   var report: String?
 
@@ -102,6 +104,7 @@ struct AuditCommand: ParsableCommand {
 
   func validate() throws {
     try input.validate(metrics: [options.metric])
+    try list.validate(hasPValues: false)
     _ = try options.configuration(groupBy: input.columns.groupBy)
     if let report { try OutputPath.check(report, option: "--report", inputs: input.inputFiles) }
     if let sampleWeight {
@@ -134,7 +137,7 @@ struct AuditCommand: ParsableCommand {
     }
     let output: String
     switch format {
-    case .table: output = AuditRendering.table(result, inputName: input.inputName, sampleWeight: sampleWeight)
+    case .table: output = AuditRendering.table(result, inputName: input.inputName, sampleWeight: sampleWeight, list: list.settings)
     case .json: output = try AuditRendering.json(result, sampleWeight: sampleWeight)
     case .csv: output = AuditRendering.csv(result, escapeFormulas: csvOptions.escapeFormulas)
     }

@@ -155,6 +155,11 @@ enum AuditRendering {
         + (weighted ? [number(g.weighted?.weight ?? .nan), number(g.weighted?.effectiveCount ?? .nan)] : [])
       lines.append(fields.joined(separator: ","))
     }
+    // Groups with rows but none eligible for the metric: n = 0 eligible rows, every other field empty.
+    let empty = Array(repeating: "", count: header.count - r.attributes.count - 1)
+    for key in r.groupsWithoutRate {
+      lines.append((key.map { csvField($0, escapeFormulas: escapeFormulas) } + ["0"] + empty).joined(separator: ","))
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -218,7 +223,8 @@ enum AuditRendering {
     }
   }
 
-  static func table(_ r: AuditResult, inputName: String, sampleWeight: String? = nil) -> String {
+  static func table(_ r: AuditResult, inputName: String, sampleWeight: String? = nil,
+                    list: GroupListSettings = GroupListSettings()) -> String {
     let c = r.configuration
     let s = r.summary
     let level = fixed(100 * c.confidenceLevel, c.confidenceLevel * 100 == (c.confidenceLevel * 100).rounded() ? 0 : 1)
@@ -233,7 +239,8 @@ enum AuditRendering {
     out += "\n"
     let fourFifths = hasFourFifths(r)
     let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "ratio", "weight", "tail"]
-    let rows: [[String]] = r.groups.map { g in
+    let listing = GroupListing(r.groups, options: list, rows: \.statistics.count, sortValue: sortValue(list.sort))
+    let rows: [[String]] = listing.shown.map { g in
       [displayKey(g.key), grouped(g.statistics.count), fixed(g.rate),
        "[\(fixed(g.confidenceInterval.lower)), \(fixed(g.confidenceInterval.upper))]",
        signed(g.disparity), fixed(g.ratio, 2) + (fourFifths && g.belowFourFifths ? "†" : ""), fixed(g.weight),
@@ -248,7 +255,8 @@ enum AuditRendering {
     out += line(headers) + "\n"
     out += line(widths.map { String(repeating: "-", count: $0) }) + "\n"
     for row in rows { out += line(row) + "\n" }
-    out += "\n"
+    out += listing.footer(formats: "json/csv", minN: list.minN)
+    out += tailFootnote(r) + "\n\n"
     let alphaText = "\(c.alpha)"
     var summaryRows: [(String, String)] = [
       ("overall rate", fixed(s.overallRate)),
@@ -274,11 +282,35 @@ enum AuditRendering {
     }
     let labelWidth = summaryRows.map(\.0.count).max()!
     for (label, value) in summaryRows { out += pad(label, labelWidth) + "  " + value + "\n" }
-    if !r.groupsWithoutRate.isEmpty {
-      out += "groups with rows but no rate for this metric: "
-      out += r.groupsWithoutRate.map(displayKey).joined(separator: "; ") + "\n"
-    }
+    out += withoutRateLine(r.groupsWithoutRate, formats: "json/csv")
     return out
+  }
+
+  /// What --sort orders an audit's groups by (nil: the disparity order they are in).
+  static func sortValue(_ sort: GroupSort) -> ((GroupResult) -> Double)? {
+    switch sort {
+    case .disparity, .p: nil
+    case .n: { Double($0.statistics.count) }
+    case .lowerBound: { $0.disparityInterval.lower }
+    }
+  }
+
+  /// The footnote under a table with tail marks: what * means and the tie rule.
+  static func tailFootnote(_ r: AuditResult) -> String {
+    "*: in the CVaR tail (the worst α = \(r.configuration.alpha) of group weight), (part): partly; "
+      + DisparityAudit.tieRule + "."
+  }
+
+  /// Most examples of groups without a rate the text output lists.
+  static let withoutRateExamples = 5
+
+  /// "12 groups with rows but no rate for this metric (e.g. a | b; …); all in --format json/csv", or "".
+  static func withoutRateLine(_ keys: [[String]], formats: String) -> String {
+    guard !keys.isEmpty else { return "" }
+    let examples = keys.prefix(withoutRateExamples).map(displayKey).joined(separator: "; ")
+    let more = keys.count > withoutRateExamples ? "e.g. \(examples); …" : examples
+    return "\(CountText.counted(keys.count, "group")) with rows but no rate for this metric: \(more)"
+      + (keys.count > withoutRateExamples ? " (all in --format \(formats))" : "") + "\n"
   }
 
   static func referenceName(_ r: Reference) -> String {

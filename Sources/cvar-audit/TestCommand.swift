@@ -50,6 +50,8 @@ struct TestCommand: ParsableCommand {
   @Option(help: "Output: table or json.")
   var format: TestOutputFormat = .table
 
+  @OptionGroup(title: "Group tables (text output)") var list: GroupListOptions
+
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (the audit's summary and plots, the test result, tail groups, per-group adjusted p-values) to this file.", valueName: "file.html"))
   var report: String?
 
@@ -104,6 +106,7 @@ struct TestCommand: ParsableCommand {
       if tolerance == nil { throw ValidationError("--calibration tolerance needs --tolerance ε0") }
     }
     try input.validate(metrics: metrics)
+    try list.validate(hasPValues: true)
     try disparityOptions.checkReference(groupBy: input.columns.groupBy)
     if let report { try OutputPath.check(report, option: "--report", inputs: input.inputFiles) }
   }
@@ -167,7 +170,7 @@ struct TestCommand: ParsableCommand {
     }
     let output: String
     switch format {
-    case .table: output = TestRendering.table(results, joint: joint, inputName: input.inputName)
+    case .table: output = TestRendering.table(results, joint: joint, inputName: input.inputName, list: list.settings)
     case .json: output = try TestRendering.json(results, joint: joint, attributes: table.attributes)
     }
     try StandardOutput.print(output)

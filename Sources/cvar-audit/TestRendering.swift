@@ -159,7 +159,8 @@ enum TestRendering {
     return text + ")"
   }
 
-  static func table(_ results: [DisparityTestResult], joint: JointTestSummary?, inputName: String) -> String {
+  static func table(_ results: [DisparityTestResult], joint: JointTestSummary?, inputName: String,
+                    list: GroupListSettings = GroupListSettings()) -> String {
     var out = ""
     for r in results {
       let c = r.configuration.audit
@@ -189,28 +190,60 @@ enum TestRendering {
       let width = rows.map(\.0.count).max()!
       for (label, value) in rows { out += AuditRendering.pad(label, width) + "  " + value + "\n" }
 
+      let audited = Dictionary(r.audit.groups.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+      func rowsOf(_ key: [String]) -> Int { audited[key]?.statistics.count ?? 0 }
       out += "\ntail groups (CVaR_\(c.alpha) = \(AuditRendering.signed(r.audit.summary.cvar)) = Σ contributions)\n"
-      let tailHeaders = ["group", "disparity", "tail weight", "contribution"]
-      let tailRows = r.tailGroups.map {
-        [AuditRendering.displayKey($0.key), AuditRendering.signed($0.disparity), AuditRendering.fixed($0.tailWeight),
-         AuditRendering.signed($0.contribution)]
+      let tail = GroupListing(r.tailGroups, options: list, rows: { rowsOf($0.key) })
+      let tailRows = tail.shown.map {
+        [AuditRendering.displayKey($0.key), AuditRendering.grouped(rowsOf($0.key)), AuditRendering.signed($0.disparity),
+         AuditRendering.fixed($0.tailWeight), AuditRendering.signed($0.contribution)]
       }
-      out += grid(tailHeaders, tailRows, right: [1, 2, 3])
+      out += grid(["group", "n", "disparity", "tail weight", "contribution"], tailRows, right: [1, 2, 3, 4])
+      out += tail.footer(noun: "tail group", formats: "json", minN: list.minN)
+      out += "the tail in the disparity order; " + DisparityAudit.tieRule + "\n"
 
+      let sortValue: ((GroupTest) -> Double)? = switch list.sort {
+      case .disparity: nil
+      case .p: { $0.pValue }
+      case .n: { Double($0.statistics.count) }
+      case .lowerBound: { audited[$0.key]?.disparityInterval.lower ?? .nan }
+      }
+      let order = list.sort == .disparity ? "disparity" : list.sort == .p ? "p-value" : list.sort == .n ? "n" : "lower bound of the simultaneous disparity interval"
+      func groupRows(_ groups: [GroupTest]) -> String {
+        grid(["group", "n", "rate", "disparity", "p", "Holm", "BH", "Holm ≤ δ"], groups.map {
+          [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),
+           AuditRendering.signed($0.disparity), pValueText($0.pValue),
+           pValueText($0.pValue.isNaN ? .nan : $0.holm), pValueText($0.pValue.isNaN ? .nan : $0.benjaminiHochberg),
+           !$0.pValue.isNaN && $0.holm <= r.delta ? "*" : ""]
+        }, right: [1, 2, 3, 4, 5, 6])
+      }
       if r.groups.allSatisfy({ $0.pValue.isNaN }) {
-        out += "\ngroups by disparity (no per-group p-values: the permutation test of a loss needs the rows, not aggregates)\n"
+        out += "\ngroups by \(order) (no per-group p-values: the permutation test of a loss needs the rows, not aggregates)\n"
+        let listing = GroupListing(r.groups, options: list, rows: \.statistics.count, sortValue: sortValue, ascending: list.sort == .p)
+        out += groupRows(listing.shown) + listing.footer(formats: "json", minN: list.minN)
       } else {
-        out += "\ngroups by disparity: \(groupTestText(r)), Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
+        // Significant groups first (BH ≤ δ; Holm ≤ δ is a subset), never thinned by --min-n.
+        let significant = r.groups.filter { $0.benjaminiHochberg <= r.delta }
+        let holm = r.groups.filter { $0.holm <= r.delta }.count
+        let worse = c.disparity.isOneSided ? "worse" : "different"
+        out += "\nsignificantly \(worse) groups at δ = \(r.delta) (δ: test level): \(AuditRendering.grouped(holm)) with Holm ≤ δ (family-wise, *), "
+        out += "\(AuditRendering.grouped(significant.count)) with Benjamini–Hochberg ≤ δ (false discovery rate); by \(order)\n"
+        out += "per-group tests: \(groupTestText(r))\n"
+        if significant.isEmpty {
+          out += "none\n"
+        } else {
+          let listing = GroupListing(significant, options: list, rows: \.statistics.count, sortValue: sortValue,
+                                     ascending: list.sort == .p, applyMinN: false)
+          out += groupRows(listing.shown) + listing.footer(noun: "significant group", formats: "json", minN: list.minN)
+        }
+        let others = r.groups.filter { !($0.benjaminiHochberg <= r.delta) }
+        if !others.isEmpty {
+          out += "\nother groups (BH > δ) by \(order)\n"
+          let listing = GroupListing(others, options: list, rows: \.statistics.count, sortValue: sortValue, ascending: list.sort == .p)
+          out += groupRows(listing.shown) + listing.footer(formats: "json", minN: list.minN)
+        }
       }
-      let shown = r.groups.prefix(15)
-      let groupRows = shown.map {
-        [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),
-         AuditRendering.signed($0.disparity), pValueText($0.pValue),
-         pValueText($0.pValue.isNaN ? .nan : $0.holm), pValueText($0.pValue.isNaN ? .nan : $0.benjaminiHochberg),
-         !$0.pValue.isNaN && $0.holm <= r.delta ? "*" : ""]
-      }
-      out += grid(["group", "n", "rate", "disparity", "p", "Holm", "BH", "Holm ≤ δ"], groupRows, right: [1, 2, 3, 4, 5, 6])
-      if r.groups.count > shown.count { out += "… \(r.groups.count - shown.count) more groups (use --format json for all)\n" }
+      out += AuditRendering.withoutRateLine(r.audit.groupsWithoutRate, formats: "json")
       out += "\n"
     }
     if let joint {
