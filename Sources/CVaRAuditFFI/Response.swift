@@ -60,6 +60,8 @@ struct AuditColumns: Encodable {
   var groupsWithoutRate: [[String]]
   var summary: AuditSummaryDocument
   var excludedRows: Excluded
+  /// The CLI document's verdict.
+  var verdict: Verdict
 
   init(_ r: AuditResult, numbers sink: NumberSink) {
     let c = r.configuration, g = r.groups
@@ -83,6 +85,7 @@ struct AuditColumns: Encodable {
     groupsWithoutRate = r.groupsWithoutRate
     summary = AuditSummaryDocument(r)
     excludedRows = Excluded(total: r.excluded.total, byReason: r.excluded.byReason)
+    verdict = .audit(r)
   }
 }
 
@@ -132,6 +135,8 @@ struct TestColumns: Encodable {
   var groups: Groups
   var groupsWithoutVariance: [[String]]
   var audit: AuditColumns
+  /// The CLI document's verdict (the audit's small-cell check is in audit.summary.smallCells).
+  var verdict: Verdict
 
   init(_ r: DisparityTestResult, numbers sink: NumberSink) {
     metric = r.configuration.audit.metric.description
@@ -165,6 +170,7 @@ struct TestColumns: Encodable {
     ], [("ratio", matched.map { $0?.ratio ?? .nan })] + confusionColumns(matched)))
     groupsWithoutVariance = r.groupsWithoutVariance
     audit = AuditColumns(r.audit, numbers: sink)
+    verdict = .test(r)
   }
 }
 

@@ -23,6 +23,14 @@ struct DisparityOptions: ParsableArguments {
                              valueName: "pooled|number|group:v1,v2"))
   var reference: ReferenceArgument = ReferenceArgument(argument: "pooled")!
 
+  @Option(name: .customLong("small-n"), range: .rows, help: "Groups with fewer than N rows count as small cells, for the small-cell warning.", valueName: "N")
+  var smallN: Int = SmallCellRule.defaultSize
+
+  @Option(name: .customLong("small-share"), range: .rate, help: "Warn when more than this share of the CVaR's tail weight comes from small cells (--small-n).", valueName: "share")
+  var smallShare: Double = SmallCellRule.defaultShare
+
+  var smallCells: SmallCellRule { SmallCellRule(size: smallN, share: smallShare) }
+
   func validate() throws {
     if case .value(let v) = reference.reference, !(0...1).contains(v) {
       throw ValidationError("--reference must be a rate in [0, 1] (got \(v))")
@@ -74,7 +82,8 @@ struct AuditOptions: ParsableArguments {
   func configuration(groupBy: [String]) throws -> AuditConfiguration {
     try disparityOptions.checkReference(groupBy: groupBy)
     return AuditConfiguration(metric: metric, alpha: alpha, weighting: weights.weighting, disparity: disparity,
-                              reference: reference.reference, confidenceLevel: confidenceLevel, interval: interval)
+                              reference: reference.reference, confidenceLevel: confidenceLevel, interval: interval,
+                              smallCells: disparityOptions.smallCells)
   }
 }
 

@@ -50,6 +50,8 @@ struct AuditDocument: Encodable {
   var groupsWithoutRate: [[String: String]]
   var summary: AuditSummaryDocument
   var excludedRows: Excluded
+  /// The plain-language verdict (the text output's first lines).
+  var verdict: Verdict
 }
 
 /// A finite number, or nil (JSON null) for NaN and infinities.
@@ -98,7 +100,8 @@ enum AuditRendering {
       },
       groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
       summary: AuditSummaryDocument(r),
-      excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason))
+      excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason),
+      verdict: .audit(r))
   }
 
   static func json(_ r: AuditResult, sampleWeight: String? = nil) throws -> String {
@@ -206,22 +209,7 @@ enum AuditRendering {
     return right ? padding + s : s + padding
   }
 
-  static func metricName(_ m: Metric) -> String {
-    switch m {
-    case .errorRate: "error rate"
-    case .falseNegativeRate: "false negative rate"
-    case .falsePositiveRate: "false positive rate"
-    case .selectionRate: "selection rate"
-    case .truePositiveRate: "true positive rate"
-    case .trueNegativeRate: "true negative rate"
-    case .positivePredictiveValue: "positive predictive value"
-    case .negativePredictiveValue: "negative predictive value"
-    case .falseDiscoveryRate: "false discovery rate"
-    case .falseOmissionRate: "false omission rate"
-    case .accuracy: "accuracy"
-    case .loss(let c): "mean loss '\(c)'"
-    }
-  }
+  static func metricName(_ m: Metric) -> String { m.displayName }
 
   static func table(_ r: AuditResult, inputName: String, sampleWeight: String? = nil,
                     list: GroupListSettings = GroupListSettings()) -> String {
@@ -236,6 +224,8 @@ enum AuditRendering {
     if let sampleWeight {
       out += "row weights '\(sampleWeight)': weighted rates\(c.weighting == .population ? " and group shares" : ""); n counts rows; intervals from Kish's effective n (approximate)\n"
     }
+    out += "\n" + verdictText(.audit(r))
+    out += smallCellWarning(SmallCellSummary(r), cvar: s.cvar)
     out += "\n"
     let fourFifths = hasFourFifths(r)
     let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "ratio", "weight", "tail"]
@@ -280,10 +270,41 @@ enum AuditRendering {
     if fourFifths {
       summaryRows.append(("below four fifths († ratio < 0.8)", "\(r.groups.filter(\.belowFourFifths).count)"))
     }
+    let small = SmallCellSummary(r)
+    summaryRows.insert(contentsOf: smallCellRows(small, alpha: c.alpha), at: 4)
     let labelWidth = summaryRows.map(\.0.count).max()!
     for (label, value) in summaryRows { out += pad(label, labelWidth) + "  " + value + "\n" }
     out += withoutRateLine(r.groupsWithoutRate, formats: "json/csv")
     return out
+  }
+
+  /// The verdict's lines under a "verdict" heading, indented.
+  static func verdictText(_ v: Verdict) -> String {
+    "verdict\n" + v.lines.map { "  " + $0 + "\n" }.joined()
+  }
+
+  /// The summary rows of the small-cell check: the small groups' share of
+  /// the tail, and the empirical-Bayes CVaR beside the plug-in.
+  static func smallCellRows(_ small: SmallCellSummary, alpha: Double) -> [(String, String)] {
+    let shrunk: String
+    if let prior = small.prior {
+      shrunk = "\(signed(small.shrunkenCVaR))  (beta-binomial prior: mean \(fixed(prior.mean)), worth \(CountText.number(prior.concentration, digits: 1)) rows)"
+    } else {
+      shrunk = "—  (binary metrics without row weights, with rates not all 0 or all 1)"
+    }
+    return [("  empirical-Bayes (shrunken) CVaR_\(alpha)", shrunk),
+            ("  tail weight from n < \(AuditRendering.grouped(small.rule.size))",
+             "\(fixed(100 * small.tailShare, 1))%  (\(CountText.counted(small.smallGroups, "group")) with n < \(AuditRendering.grouped(small.rule.size)))")]
+  }
+
+  /// The warning when small cells make up more than --small-share of the tail, or "".
+  static func smallCellWarning(_ small: SmallCellSummary, cvar: Double) -> String {
+    guard small.warning else { return "" }
+    let n = AuditRendering.grouped(small.rule.size)
+    var out = "warning: \(fixed(100 * small.tailShare, 1))% of the CVaR's tail weight comes from groups with fewer than \(n) rows "
+    out += "(more than \(fixed(100 * small.rule.share, 0))%, --small-n/--small-share): the plug-in CVaR \(signed(cvar)) is driven by small, noisy cells"
+    if small.prior != nil { out += "; the empirical-Bayes CVaR, which shrinks them, is \(signed(small.shrunkenCVaR))" }
+    return out + ". --sort lower-bound or --min-n \(n) lists the groups shown worse with confidence.\n"
   }
 
   /// What --sort orders an audit's groups by (nil: the disparity order they are in).

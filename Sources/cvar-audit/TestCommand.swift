@@ -115,7 +115,7 @@ struct TestCommand: ParsableCommand {
     DisparityTestConfiguration(
       audit: AuditConfiguration(metric: metric, alpha: disparityOptions.alpha, weighting: disparityOptions.weights.weighting,
                                 disparity: disparityOptions.disparityKind(for: metric), reference: disparityOptions.reference.reference,
-                                confidenceLevel: 1 - delta),
+                                confidenceLevel: 1 - delta, smallCells: disparityOptions.smallCells),
       statistic: resolvedStatistic, calibration: calibration, permutations: permutations, seed: seed, delta: delta,
       tolerance: tolerance)
   }

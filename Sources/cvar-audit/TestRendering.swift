@@ -65,6 +65,10 @@ struct TestDocument: Encodable {
   var groups: [Group]
   var groupsWithoutVariance: [[String: String]]
   var groupsWithoutRate: [[String: String]]
+  /// The plain-language verdict (the text output's first lines).
+  var verdict: Verdict
+  /// The audit's small-cell check and empirical-Bayes CVaR (as `audit`'s summary.smallCells).
+  var smallCells: AuditSummaryDocument.SmallCellsDocument
 }
 
 /// Several metrics: the joint test at the top, the per-metric tests below.
@@ -115,7 +119,8 @@ enum TestRendering {
                            fn: audited[$0.key]?.confusion?.falseNegatives, tp: audited[$0.key]?.confusion?.truePositives)
       },
       groupsWithoutVariance: r.groupsWithoutVariance.map(key),
-      groupsWithoutRate: r.audit.groupsWithoutRate.map(key))
+      groupsWithoutRate: r.audit.groupsWithoutRate.map(key),
+      verdict: .test(r), smallCells: AuditSummaryDocument.SmallCellsDocument(SmallCellSummary(r.audit)))
   }
 
   static func json(_ results: [DisparityTestResult], joint: JointTestSummary?, attributes: [String]) throws -> String {
@@ -187,6 +192,12 @@ enum TestRendering {
       if !r.groupsWithoutVariance.isEmpty {
         rows.append(("groups of size 1", "\(r.groupsWithoutVariance.count) (no U_g: weight 0 in l2; permuted with the rest)"))
       }
+      out += AuditRendering.verdictText(.test(r)) + "\n"
+      let small = SmallCellSummary(r.audit)
+      rows.append(("CVaR_\(c.alpha) of disparities", "\(AuditRendering.signed(r.audit.summary.cvar))  (plug-in), \(AuditRendering.fixed(100 * c.confidenceLevel, 0))% simultaneous interval [\(AuditRendering.signed(r.audit.summary.cvarInterval.lower)), \(AuditRendering.signed(r.audit.summary.cvarInterval.upper))]"))
+      rows.append(contentsOf: AuditRendering.smallCellRows(small, alpha: c.alpha))
+      out += AuditRendering.smallCellWarning(small, cvar: r.audit.summary.cvar)
+      if small.warning { out += "\n" }
       let width = rows.map(\.0.count).max()!
       for (label, value) in rows { out += AuditRendering.pad(label, width) + "  " + value + "\n" }
 

@@ -202,7 +202,7 @@ class AuditResult:
             "confidenceLevel": r["confidenceLevel"], "interval": r["interval"],
             "simultaneousInterval": r["simultaneousInterval"], "groups": groups,
             "groupsWithoutRate": [_key_object(names, k) for k in r["groupsWithoutRate"]],
-            "summary": r["summary"], "excludedRows": r["excludedRows"],
+            "summary": r["summary"], "excludedRows": r["excludedRows"], "verdict": r["verdict"],
         })
 
     def to_json(self) -> str:
@@ -328,6 +328,7 @@ class TestResult:
                        for i, k in enumerate(g["key"])],
             "groupsWithoutVariance": [_key_object(names, k) for k in r["groupsWithoutVariance"]],
             "groupsWithoutRate": [_key_object(names, k) for k in a["groupsWithoutRate"]],
+            "verdict": r["verdict"], "smallCells": a["summary"]["smallCells"],
         })
 
     def to_json(self) -> str:

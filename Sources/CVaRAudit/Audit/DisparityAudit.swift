@@ -15,10 +15,14 @@ public struct AuditConfiguration: Sendable {
   /// Per-group interval; nil chooses Wilson for binary metrics and Hoeffding
   /// for a loss column.
   public var interval: IntervalMethod?
+  /// Which groups count as small, and when their share of the tail warrants a warning.
+  public var smallCells: SmallCellRule
 
   public init(metric: Metric, alpha: Double = 0.1, weighting: GroupWeighting = .uniform,
               disparity: DisparityKind = .oneSided, reference: Reference = .pooled,
-              confidenceLevel: Double = 0.95, interval: IntervalMethod? = nil) {
+              confidenceLevel: Double = 0.95, interval: IntervalMethod? = nil,
+              smallCells: SmallCellRule = SmallCellRule()) {
+    self.smallCells = smallCells
     self.metric = metric
     self.alpha = alpha
     self.weighting = weighting
