@@ -7,7 +7,7 @@ extension WorseDirection: ExpressibleByArgument {}
 /// Options that define the disparities and their CVaR (not the metric):
 /// shared by `audit` and `test`.
 struct DisparityOptions: ParsableArguments {
-  @Option(range: .alpha, help: "CVaR level α: the share of group weight in the tail (not a significance level: that is `test --delta`).")
+  @Option(range: .alpha, help: "α (tail share): the CVaR level, the share of group weight in the worst tail whose mean disparity is the CVaR. Not a significance level: that is δ (test level), `test --delta`.")
   var alpha: Double = 0.1
 
   @Option(help: "Group weights: uniform (each group counts the same) or population (share of eligible rows).")
@@ -67,7 +67,7 @@ struct AuditOptions: ParsableArguments {
   var disparity: DisparityKind { disparityOptions.disparityKind(for: metric) }
   var reference: ReferenceArgument { disparityOptions.reference }
 
-  @Option(name: .customLong("confidence-level"), range: .probability, help: "Confidence level of the intervals.")
+  @Option(name: .customLong("confidence-level"), range: .probability, help: "Confidence level 1 − δ of the per-group and simultaneous intervals (δ: the level the verdict decides at; not α, the tail share).")
   var confidenceLevel: Double = 0.95
 
   @Option(help: ArgumentHelp("Per-group interval: wilson, clopper-pearson (binary metrics), hoeffding, bernstein. Default: wilson for binary metrics, hoeffding for a loss column."))

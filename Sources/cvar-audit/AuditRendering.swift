@@ -217,10 +217,10 @@ enum AuditRendering {
     let s = r.summary
     let level = fixed(100 * c.confidenceLevel, c.confidenceLevel * 100 == (c.confidenceLevel * 100).rounded() ? 0 : 1)
     var out = "CVaR audit of the \(metricName(c.metric)) across \(r.attributes.joined(separator: " × "))\n"
-    out += "input: \(inputName); \(grouped(s.rows)) rows, \(s.groups) groups with a rate"
+    out += "input: \(inputName); \(grouped(s.rows)) rows, \(grouped(s.groups)) groups with a rate"
     out += ", \(grouped(s.eligibleRows)) eligible rows"
     out += s.blankLines > 0 ? "; \(grouped(s.blankLines)) blank line\(s.blankLines == 1 ? "" : "s") skipped\n" : "\n"
-    out += "α = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n"
+    out += "α (tail share) = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n"
     if let sampleWeight {
       out += "row weights '\(sampleWeight)': weighted rates\(c.weighting == .population ? " and group shares" : ""); n counts rows; intervals from Kish's effective n (approximate)\n"
     }

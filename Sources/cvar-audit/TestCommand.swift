@@ -41,7 +41,7 @@ struct TestCommand: ParsableCommand {
   @Option(range: .seed, help: "Seed of the permutations (same seed, same p-value).")
   var seed: UInt64 = 0
 
-  @Option(range: .probability, help: "Significance level δ of the test: 'violation' when p ≤ δ (not the CVaR level: that is --alpha).")
+  @Option(range: .probability, help: "δ (test level): the significance level of the test, 'violation' when p ≤ δ; also the level of the Holm/BH group counts and of the 1 − δ intervals. Not the CVaR level: that is α (tail share), --alpha.")
   var delta: Double = 0.05
 
   @Option(range: .disparity, help: "Tolerance ε0 for --calibration tolerance (H0: CVaR_α ≤ ε0).", valueName: "ε0")

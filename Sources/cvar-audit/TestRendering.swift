@@ -171,8 +171,8 @@ enum TestRendering {
       let c = r.configuration.audit
       let attributes = r.audit.attributes
       out += "CVaR disparity test of the \(AuditRendering.metricName(c.metric)) across \(attributes.joined(separator: " × "))\n"
-      out += "input: \(inputName); \(r.groups.count) groups with a rate, \(AuditRendering.grouped(r.audit.summary.eligibleRows)) eligible rows\n"
-      out += "α = \(c.alpha), weights \(c.weighting), \(AuditRendering.disparityText(c.disparity)) against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
+      out += "input: \(inputName); \(AuditRendering.grouped(r.groups.count)) groups with a rate, \(AuditRendering.grouped(r.audit.summary.eligibleRows)) eligible rows\n"
+      out += "α (tail share) = \(c.alpha), δ (test level) = \(r.delta), weights \(c.weighting), \(AuditRendering.disparityText(c.disparity)) against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
       let statisticName: String
       switch r.statistic {
       case .l2: statisticName = "l2 (Σ w̃ U_g)"
@@ -187,7 +187,7 @@ enum TestRendering {
       if let lower = r.lowerConfidenceBound {
         rows.append(("CVaR lower bound", "\(AuditRendering.signed(lower)) (one-sided, simultaneous) at \(AuditRendering.fixed(100 * (1 - r.delta), 1))%"))
       }
-      rows.append(("decision at δ = \(r.delta)", r.decision.rawValue))
+      rows.append(("decision at δ (test level) = \(r.delta)", r.decision.rawValue))
       rows.append(("Σ w̃ Δ² (l2 estimate)", String(format: "%.3e ± %.3e (s.e.)", r.l2Estimate.value, r.l2Estimate.standardError)))
       if !r.groupsWithoutVariance.isEmpty {
         rows.append(("groups of size 1", "\(r.groupsWithoutVariance.count) (no U_g: weight 0 in l2; permuted with the rest)"))
@@ -261,7 +261,7 @@ enum TestRendering {
       let delta = results[0].delta
       out += "joint test over \(joint.metrics.map(\.description).joined(separator: ", ")) (each group's disparity vector whitened by its covariance; whole rows permuted)\n"
       out += "statistic = \(String(format: "%.6g", joint.value)), p-value \(pValueText(joint.pValue.value)) (B = \(AuditRendering.grouped(joint.pValue.permutations))), "
-      out += "decision at δ = \(delta): \((joint.pValue.value <= delta ? TestDecision.violation : .noViolation).rawValue)\n"
+      out += "decision at δ (test level) = \(delta): \((joint.pValue.value <= delta ? TestDecision.violation : .noViolation).rawValue)\n"
     }
     return out
   }

@@ -74,4 +74,17 @@ import FixtureSupport
     #expect((verdict["decision"] as! String).contains("no violation shown, p = "))
     #expect(verdict["significantGroups"] as? Int == 0)
   }
+
+  /// α is the tail share and δ the test level, in help texts and table headers.
+  @Test func alphaAndDeltaAreNamed() throws {
+    for command in ["audit", "test"] {
+      let help = try runCLI([command, "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+      #expect(help.contains("α (tail share)"), "\(command) --help")
+      #expect(help.contains("δ (test level)"), "\(command) --help")
+    }
+    #expect(try runCLI(["audit"]).stdout.contains("\nα (tail share) = 0.1, weights uniform"))
+    let test = try runCLI(["test", "--permutations", "99"]).stdout
+    #expect(test.contains("\nα (tail share) = 0.1, δ (test level) = 0.05, weights uniform"))
+    #expect(test.contains("\ndecision at δ (test level) = 0.05  "))
+  }
 }
