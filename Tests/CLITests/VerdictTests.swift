@@ -87,4 +87,18 @@ import FixtureSupport
     #expect(test.contains("\nα (tail share) = 0.1, δ (test level) = 0.05, weights uniform"))
     #expect(test.contains("\ndecision at δ (test level) = 0.05  "))
   }
+
+  /// The HTML report's verdict box counts the same significant groups and shows the empirical-Bayes CVaR.
+  @Test func reportVerdictAgreesWithTheText() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("verdict-\(UUID().uuidString).html").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try runCLI(["audit", "--metric", "fnr", "--report", path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let html = try String(contentsOfFile: path, encoding: .utf8)
+    let doc = try Self.json(try runCLI(["audit", "--metric", "fnr", "--format", "json"]).stdout)
+    let verdict = doc["verdict"] as! [String: Any]
+    let cells = (doc["summary"] as! [String: Any])["smallCells"] as! [String: Any]
+    #expect(html.contains("<td>groups significantly worse</td><td>\(verdict["significantGroups"] as! Int) of 33 (simultaneous"))
+    #expect(html.contains("<td>empirical-Bayes CVaR<sub>0.1</sub></td><td>\(String(format: "%+.4f", cells["shrunkenCvar"] as! Double)); 100.0% of the tail weight"))
+  }
 }
