@@ -62,6 +62,8 @@ struct AuditColumns: Encodable {
   var excludedRows: Excluded
   /// The row-weight column, with `sample_weight=` (the CLI's `sampleWeight`).
   var sampleWeight: String?
+  /// The CLI document's verdict.
+  var verdict: Verdict
 
   init(_ r: AuditResult, numbers sink: NumberSink, sampleWeight: String? = nil) {
     self.sampleWeight = sampleWeight
@@ -88,6 +90,7 @@ struct AuditColumns: Encodable {
     groupsWithoutRate = r.groupsWithoutRate
     summary = AuditSummaryDocument(r)
     excludedRows = Excluded(total: r.excluded.total, byReason: r.excluded.byReason)
+    verdict = .audit(r)
   }
 }
 
@@ -137,6 +140,8 @@ struct TestColumns: Encodable {
   var groups: Groups
   var groupsWithoutVariance: [[String]]
   var audit: AuditColumns
+  /// The CLI document's verdict (the audit's small-cell check is in audit.summary.smallCells).
+  var verdict: Verdict
 
   init(_ r: DisparityTestResult, numbers sink: NumberSink) {
     metric = r.configuration.audit.metric.description
@@ -170,6 +175,7 @@ struct TestColumns: Encodable {
     ], [("ratio", matched.map { $0?.ratio ?? .nan })] + confusionColumns(matched)))
     groupsWithoutVariance = r.groupsWithoutVariance
     audit = AuditColumns(r.audit, numbers: sink)
+    verdict = .test(r)
   }
 }
 

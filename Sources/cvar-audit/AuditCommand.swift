@@ -7,7 +7,7 @@ extension WorseDirection: ExpressibleByArgument {}
 /// Options that define the disparities and their CVaR (not the metric):
 /// shared by `audit` and `test`.
 struct DisparityOptions: ParsableArguments {
-  @Option(range: .alpha, help: "CVaR level α: the share of group weight in the tail (not a significance level: that is `test --delta`).")
+  @Option(range: .alpha, help: "α (tail share): the CVaR level, the share of group weight in the worst tail whose mean disparity is the CVaR. Not a significance level: that is δ (test level), `test --delta`.")
   var alpha: Double = 0.1
 
   @Option(help: "Group weights: uniform (each group counts the same) or population (share of eligible rows).")
@@ -22,6 +22,14 @@ struct DisparityOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: ArgumentHelp("Reference: pooled, a number, or group:VALUE,... (one value per --group-by column).",
                              valueName: "pooled|number|group:v1,v2"))
   var reference: ReferenceArgument = ReferenceArgument(argument: "pooled")!
+
+  @Option(name: .customLong("small-n"), range: .rows, help: "Groups with fewer than N rows count as small cells, for the small-cell warning.", valueName: "N")
+  var smallN: Int = SmallCellRule.defaultSize
+
+  @Option(name: .customLong("small-share"), range: .rate, help: "Warn when more than this share of the CVaR's tail weight comes from small cells (--small-n).", valueName: "share")
+  var smallShare: Double = SmallCellRule.defaultShare
+
+  var smallCells: SmallCellRule { SmallCellRule(size: smallN, share: smallShare) }
 
   func validate() throws {
     if case .value(let v) = reference.reference, !(0...1).contains(v) {
@@ -59,7 +67,7 @@ struct AuditOptions: ParsableArguments {
   var disparity: DisparityKind { disparityOptions.disparityKind(for: metric) }
   var reference: ReferenceArgument { disparityOptions.reference }
 
-  @Option(name: .customLong("confidence-level"), range: .probability, help: "Confidence level of the intervals.")
+  @Option(name: .customLong("confidence-level"), range: .probability, help: "Confidence level 1 − δ of the per-group and simultaneous intervals (δ: the level the verdict decides at; not α, the tail share).")
   var confidenceLevel: Double = 0.95
 
   @Option(help: ArgumentHelp("Per-group interval: wilson, clopper-pearson (binary metrics), hoeffding, bernstein. Default: wilson for binary metrics, hoeffding for a loss column."))
@@ -74,7 +82,8 @@ struct AuditOptions: ParsableArguments {
   func configuration(groupBy: [String]) throws -> AuditConfiguration {
     try disparityOptions.checkReference(groupBy: groupBy)
     return AuditConfiguration(metric: metric, alpha: alpha, weighting: weights.weighting, disparity: disparity,
-                              reference: reference.reference, confidenceLevel: confidenceLevel, interval: interval)
+                              reference: reference.reference, confidenceLevel: confidenceLevel, interval: interval,
+                              smallCells: disparityOptions.smallCells)
   }
 }
 
@@ -92,6 +101,8 @@ struct AuditCommand: ParsableCommand {
 
   @OptionGroup var csvOptions: CSVOutputOptions
 
+  @OptionGroup(title: "Group tables (text output)") var list: GroupListOptions
+
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (summary, forest plot, CVaR against α) to this file.", valueName: "file.html"))
   var report: String?
 
@@ -102,6 +113,7 @@ struct AuditCommand: ParsableCommand {
 
   func validate() throws {
     try input.validate(metrics: [options.metric])
+    try list.validate(hasPValues: false)
     _ = try options.configuration(groupBy: input.columns.groupBy)
     if let report { try OutputPath.check(report, option: "--report", inputs: input.inputFiles) }
     if let sampleWeight {
@@ -134,7 +146,7 @@ struct AuditCommand: ParsableCommand {
     }
     let output: String
     switch format {
-    case .table: output = AuditRendering.table(result, inputName: input.inputName, sampleWeight: sampleWeight)
+    case .table: output = AuditRendering.table(result, inputName: input.inputName, sampleWeight: sampleWeight, list: list.settings)
     case .json: output = try AuditRendering.json(result, sampleWeight: sampleWeight)
     case .csv: output = AuditRendering.csv(result, escapeFormulas: csvOptions.escapeFormulas)
     }

@@ -50,6 +50,8 @@ struct AuditDocument: Encodable {
   var groupsWithoutRate: [[String: String]]
   var summary: AuditSummaryDocument
   var excludedRows: Excluded
+  /// The plain-language verdict (the text output's first lines).
+  var verdict: Verdict
 }
 
 /// A finite number, or nil (JSON null) for NaN and infinities.
@@ -98,7 +100,8 @@ enum AuditRendering {
       },
       groupsWithoutRate: r.groupsWithoutRate.map { keyObject(r.attributes, $0) },
       summary: AuditSummaryDocument(r),
-      excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason))
+      excludedRows: AuditDocument.Excluded(total: r.excluded.total, byReason: r.excluded.byReason),
+      verdict: .audit(r))
   }
 
   static func json(_ r: AuditResult, sampleWeight: String? = nil) throws -> String {
@@ -155,6 +158,11 @@ enum AuditRendering {
         + (weighted ? [number(g.weighted?.weight ?? .nan), number(g.weighted?.effectiveCount ?? .nan)] : [])
       lines.append(fields.joined(separator: ","))
     }
+    // Groups with rows but none eligible for the metric: n = 0 eligible rows, every other field empty.
+    let empty = Array(repeating: "", count: header.count - r.attributes.count - 1)
+    for key in r.groupsWithoutRate {
+      lines.append((key.map { csvField($0, escapeFormulas: escapeFormulas) } + ["0"] + empty).joined(separator: ","))
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 
@@ -193,39 +201,28 @@ enum AuditRendering {
     return right ? padding + s : s + padding
   }
 
-  static func metricName(_ m: Metric) -> String {
-    switch m {
-    case .errorRate: "error rate"
-    case .falseNegativeRate: "false negative rate"
-    case .falsePositiveRate: "false positive rate"
-    case .selectionRate: "selection rate"
-    case .truePositiveRate: "true positive rate"
-    case .trueNegativeRate: "true negative rate"
-    case .positivePredictiveValue: "positive predictive value"
-    case .negativePredictiveValue: "negative predictive value"
-    case .falseDiscoveryRate: "false discovery rate"
-    case .falseOmissionRate: "false omission rate"
-    case .accuracy: "accuracy"
-    case .loss(let c): "mean loss '\(c)'"
-    }
-  }
+  static func metricName(_ m: Metric) -> String { m.displayName }
 
-  static func table(_ r: AuditResult, inputName: String, sampleWeight: String? = nil) -> String {
+  static func table(_ r: AuditResult, inputName: String, sampleWeight: String? = nil,
+                    list: GroupListSettings = GroupListSettings()) -> String {
     let c = r.configuration
     let s = r.summary
     let level = fixed(100 * c.confidenceLevel, c.confidenceLevel * 100 == (c.confidenceLevel * 100).rounded() ? 0 : 1)
     var out = "CVaR audit of the \(metricName(c.metric)) across \(r.attributes.joined(separator: " × "))\n"
-    out += "input: \(inputName); \(grouped(s.rows)) rows, \(s.groups) groups with a rate"
+    out += "input: \(inputName); \(grouped(s.rows)) rows, \(grouped(s.groups)) groups with a rate"
     out += ", \(grouped(s.eligibleRows)) eligible rows"
     out += s.blankLines > 0 ? "; \(grouped(s.blankLines)) blank line\(s.blankLines == 1 ? "" : "s") skipped\n" : "\n"
-    out += "α = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n"
+    out += "α (tail share) = \(c.alpha), weights \(c.weighting), \(disparityText(c.disparity)) against the \(referenceName(c.reference)) rate\n"
     if let sampleWeight {
       out += "row weights '\(sampleWeight)': weighted rates\(c.weighting == .population ? " and group shares" : ""); n counts rows; intervals from Kish's effective n (approximate)\n"
     }
+    out += "\n" + verdictText(.audit(r))
+    out += smallCellWarning(SmallCellSummary(r), cvar: s.cvar)
     out += "\n"
     let fourFifths = hasFourFifths(r)
     let headers = ["group", "n", "rate", "\(level)% CI (\(c.intervalMethod.rawValue))", "disparity", "ratio", "weight", "tail"]
-    let rows: [[String]] = r.groups.map { g in
+    let listing = GroupListing(r.groups, options: list, rows: \.statistics.count, sortValue: sortValue(list.sort))
+    let rows: [[String]] = listing.shown.map { g in
       [displayKey(g.key), grouped(g.statistics.count), fixed(g.rate),
        "[\(fixed(g.confidenceInterval.lower)), \(fixed(g.confidenceInterval.upper))]",
        signed(g.disparity), fixed(g.ratio, 2) + (fourFifths && g.belowFourFifths ? "†" : ""), fixed(g.weight),
@@ -240,7 +237,8 @@ enum AuditRendering {
     out += line(headers) + "\n"
     out += line(widths.map { String(repeating: "-", count: $0) }) + "\n"
     for row in rows { out += line(row) + "\n" }
-    out += "\n"
+    out += listing.footer(formats: "json/csv", minN: list.minN)
+    out += tailFootnote(r) + "\n\n"
     let alphaText = "\(c.alpha)"
     var summaryRows: [(String, String)] = [
       ("overall rate", fixed(s.overallRate)),
@@ -264,13 +262,68 @@ enum AuditRendering {
     if fourFifths {
       summaryRows.append(("below four fifths († ratio < 0.8)", "\(r.groups.filter(\.belowFourFifths).count)"))
     }
+    let small = SmallCellSummary(r)
+    summaryRows.insert(contentsOf: smallCellRows(small, alpha: c.alpha), at: 4)
     let labelWidth = summaryRows.map(\.0.count).max()!
     for (label, value) in summaryRows { out += pad(label, labelWidth) + "  " + value + "\n" }
-    if !r.groupsWithoutRate.isEmpty {
-      out += "groups with rows but no rate for this metric: "
-      out += r.groupsWithoutRate.map(displayKey).joined(separator: "; ") + "\n"
-    }
+    out += withoutRateLine(r.groupsWithoutRate, formats: "json/csv")
     return out
+  }
+
+  /// The verdict's lines under a "verdict" heading, indented.
+  static func verdictText(_ v: Verdict) -> String {
+    "verdict\n" + v.lines.map { "  " + $0 + "\n" }.joined()
+  }
+
+  /// The summary rows of the small-cell check: the small groups' share of
+  /// the tail, and the empirical-Bayes CVaR beside the plug-in.
+  static func smallCellRows(_ small: SmallCellSummary, alpha: Double) -> [(String, String)] {
+    let shrunk: String
+    if let prior = small.prior {
+      shrunk = "\(signed(small.shrunkenCVaR))  (beta-binomial prior: mean \(fixed(prior.mean)), worth \(CountText.number(prior.concentration, digits: 1)) rows)"
+    } else {
+      shrunk = "—  (binary metrics without row weights, with rates not all 0 or all 1)"
+    }
+    return [("  empirical-Bayes (shrunken) CVaR_\(alpha)", shrunk),
+            ("  tail weight from n < \(AuditRendering.grouped(small.rule.size))",
+             "\(fixed(100 * small.tailShare, 1))%  (\(CountText.counted(small.smallGroups, "group")) with n < \(AuditRendering.grouped(small.rule.size)))")]
+  }
+
+  /// The warning when small cells make up more than --small-share of the tail, or "".
+  static func smallCellWarning(_ small: SmallCellSummary, cvar: Double) -> String {
+    guard small.warning else { return "" }
+    let n = AuditRendering.grouped(small.rule.size)
+    var out = "warning: \(fixed(100 * small.tailShare, 1))% of the CVaR's tail weight comes from groups with fewer than \(n) rows "
+    out += "(more than \(fixed(100 * small.rule.share, 0))%, --small-n/--small-share): the plug-in CVaR \(signed(cvar)) is driven by small, noisy cells"
+    if small.prior != nil { out += "; the empirical-Bayes CVaR, which shrinks them, is \(signed(small.shrunkenCVaR))" }
+    return out + ". --sort lower-bound or --min-n \(n) lists the groups shown worse with confidence.\n"
+  }
+
+  /// What --sort orders an audit's groups by (nil: the disparity order they are in).
+  static func sortValue(_ sort: GroupSort) -> ((GroupResult) -> Double)? {
+    switch sort {
+    case .disparity, .p: nil
+    case .n: { Double($0.statistics.count) }
+    case .lowerBound: { $0.disparityInterval.lower }
+    }
+  }
+
+  /// The footnote under a table with tail marks: what * means and the tie rule.
+  static func tailFootnote(_ r: AuditResult) -> String {
+    "*: in the CVaR tail (the worst α = \(r.configuration.alpha) of group weight), (part): partly; "
+      + DisparityAudit.tieRule + "."
+  }
+
+  /// Most examples of groups without a rate the text output lists.
+  static let withoutRateExamples = 5
+
+  /// "12 groups with rows but no rate for this metric (e.g. a | b; …); all in --format json/csv", or "".
+  static func withoutRateLine(_ keys: [[String]], formats: String) -> String {
+    guard !keys.isEmpty else { return "" }
+    let examples = keys.prefix(withoutRateExamples).map(displayKey).joined(separator: "; ")
+    let more = keys.count > withoutRateExamples ? "e.g. \(examples); …" : examples
+    return "\(CountText.counted(keys.count, "group")) with rows but no rate for this metric: \(more)"
+      + (keys.count > withoutRateExamples ? " (all in --format \(formats))" : "") + "\n"
   }
 
   static func referenceName(_ r: Reference) -> String {

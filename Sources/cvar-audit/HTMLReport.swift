@@ -205,8 +205,19 @@ enum HTMLReport {
       decision: decision,
       rows: [("CVaR<sub>\(c.alpha)</sub> of disparities", "\(AuditRendering.signed(s.cvar)), \(level)% simultaneous interval [\(AuditRendering.signed(s.cvarInterval.lower)), \(AuditRendering.signed(s.cvarInterval.upper))]"),
              ("groups whose interval lies on the worse side", "\(AuditRendering.grouped(worse)) of \(AuditRendering.grouped(r.groups.count)) (per-group \(level)% intervals, not adjusted for the number of groups)"),
-             ("groups in the CVaR tail", AuditRendering.grouped(r.groups.filter(\.inTail).count))],
+             ("groups significantly worse", "\(AuditRendering.grouped(CVaRAudit.Verdict.audit(r).significantGroups)) of \(AuditRendering.grouped(r.groups.count)) (simultaneous \(level)% disparity intervals above 0, as the text verdict)"),
+             ("groups in the CVaR tail", AuditRendering.grouped(r.groups.filter(\.inTail).count)),
+             smallCellRow(r)],
       note: "For a decision with a type I error guarantee and per-group tests (Holm, BH), run cvar-audit test with the same options.")
+  }
+
+  /// The verdict row of the small-cell check: the empirical-Bayes CVaR and the small groups' tail share.
+  static func smallCellRow(_ r: AuditResult) -> (String, String) {
+    let small = SmallCellSummary(r)
+    let shrunk = small.prior != nil ? AuditRendering.signed(small.shrunkenCVaR) : "—"
+    return ("empirical-Bayes CVaR<sub>\(r.configuration.alpha)</sub>",
+            "\(shrunk); \(AuditRendering.fixed(100 * small.tailShare, 1))% of the tail weight from groups with n < \(AuditRendering.grouped(small.rule.size))"
+              + (small.warning ? " (warning: the plug-in CVaR is driven by small cells)" : ""))
   }
 
   static func verdictBox(_ v: Verdict) -> String {

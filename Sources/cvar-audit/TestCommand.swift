@@ -41,7 +41,7 @@ struct TestCommand: ParsableCommand {
   @Option(range: .seed, help: "Seed of the permutations (same seed, same p-value).")
   var seed: UInt64 = 0
 
-  @Option(range: .probability, help: "Significance level δ of the test: 'violation' when p ≤ δ (not the CVaR level: that is --alpha).")
+  @Option(range: .probability, help: "δ (test level): the significance level of the test, 'violation' when p ≤ δ; also the level of the Holm/BH group counts and of the 1 − δ intervals. Not the CVaR level: that is α (tail share), --alpha.")
   var delta: Double = 0.05
 
   @Option(range: .disparity, help: "Tolerance ε0 for --calibration tolerance (H0: CVaR_α ≤ ε0).", valueName: "ε0")
@@ -49,6 +49,8 @@ struct TestCommand: ParsableCommand {
 
   @Option(help: "Output: table or json.")
   var format: TestOutputFormat = .table
+
+  @OptionGroup(title: "Group tables (text output)") var list: GroupListOptions
 
   @Option(help: ArgumentHelp("Also write a self-contained HTML report (the audit's summary and plots, the test result, tail groups, per-group adjusted p-values) to this file.", valueName: "file.html"))
   var report: String?
@@ -104,6 +106,7 @@ struct TestCommand: ParsableCommand {
       if tolerance == nil { throw ValidationError("--calibration tolerance needs --tolerance ε0") }
     }
     try input.validate(metrics: metrics)
+    try list.validate(hasPValues: true)
     try disparityOptions.checkReference(groupBy: input.columns.groupBy)
     if let report { try OutputPath.check(report, option: "--report", inputs: input.inputFiles) }
   }
@@ -112,7 +115,7 @@ struct TestCommand: ParsableCommand {
     DisparityTestConfiguration(
       audit: AuditConfiguration(metric: metric, alpha: disparityOptions.alpha, weighting: disparityOptions.weights.weighting,
                                 disparity: disparityOptions.disparityKind(for: metric), reference: disparityOptions.reference.reference,
-                                confidenceLevel: 1 - delta),
+                                confidenceLevel: 1 - delta, smallCells: disparityOptions.smallCells),
       statistic: resolvedStatistic, calibration: calibration, permutations: permutations, seed: seed, delta: delta,
       tolerance: tolerance)
   }
@@ -167,7 +170,7 @@ struct TestCommand: ParsableCommand {
     }
     let output: String
     switch format {
-    case .table: output = TestRendering.table(results, joint: joint, inputName: input.inputName)
+    case .table: output = TestRendering.table(results, joint: joint, inputName: input.inputName, list: list.settings)
     case .json: output = try TestRendering.json(results, joint: joint, attributes: table.attributes)
     }
     try StandardOutput.print(output)

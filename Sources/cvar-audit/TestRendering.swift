@@ -65,6 +65,10 @@ struct TestDocument: Encodable {
   var groups: [Group]
   var groupsWithoutVariance: [[String: String]]
   var groupsWithoutRate: [[String: String]]
+  /// The plain-language verdict (the text output's first lines).
+  var verdict: Verdict
+  /// The audit's small-cell check and empirical-Bayes CVaR (as `audit`'s summary.smallCells).
+  var smallCells: AuditSummaryDocument.SmallCellsDocument
 }
 
 /// Several metrics: the joint test at the top, the per-metric tests below.
@@ -115,7 +119,8 @@ enum TestRendering {
                            fn: audited[$0.key]?.confusion?.falseNegatives, tp: audited[$0.key]?.confusion?.truePositives)
       },
       groupsWithoutVariance: r.groupsWithoutVariance.map(key),
-      groupsWithoutRate: r.audit.groupsWithoutRate.map(key))
+      groupsWithoutRate: r.audit.groupsWithoutRate.map(key),
+      verdict: .test(r), smallCells: AuditSummaryDocument.SmallCellsDocument(SmallCellSummary(r.audit)))
   }
 
   static func json(_ results: [DisparityTestResult], joint: JointTestSummary?, attributes: [String]) throws -> String {
@@ -159,14 +164,15 @@ enum TestRendering {
     return text + ")"
   }
 
-  static func table(_ results: [DisparityTestResult], joint: JointTestSummary?, inputName: String) -> String {
+  static func table(_ results: [DisparityTestResult], joint: JointTestSummary?, inputName: String,
+                    list: GroupListSettings = GroupListSettings()) -> String {
     var out = ""
     for r in results {
       let c = r.configuration.audit
       let attributes = r.audit.attributes
       out += "CVaR disparity test of the \(AuditRendering.metricName(c.metric)) across \(attributes.joined(separator: " × "))\n"
-      out += "input: \(inputName); \(r.groups.count) groups with a rate, \(AuditRendering.grouped(r.audit.summary.eligibleRows)) eligible rows\n"
-      out += "α = \(c.alpha), weights \(c.weighting), \(AuditRendering.disparityText(c.disparity)) against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
+      out += "input: \(inputName); \(AuditRendering.grouped(r.groups.count)) groups with a rate, \(AuditRendering.grouped(r.audit.summary.eligibleRows)) eligible rows\n"
+      out += "α (tail share) = \(c.alpha), δ (test level) = \(r.delta), weights \(c.weighting), \(AuditRendering.disparityText(c.disparity)) against the \(AuditRendering.referenceName(c.reference)) rate \(AuditRendering.fixed(r.audit.summary.referenceRate))\n\n"
       let statisticName: String
       switch r.statistic {
       case .l2: statisticName = "l2 (Σ w̃ U_g)"
@@ -181,43 +187,81 @@ enum TestRendering {
       if let lower = r.lowerConfidenceBound {
         rows.append(("CVaR lower bound", "\(AuditRendering.signed(lower)) (one-sided, simultaneous) at \(AuditRendering.fixed(100 * (1 - r.delta), 1))%"))
       }
-      rows.append(("decision at δ = \(r.delta)", r.decision.rawValue))
+      rows.append(("decision at δ (test level) = \(r.delta)", r.decision.rawValue))
       rows.append(("Σ w̃ Δ² (l2 estimate)", String(format: "%.3e ± %.3e (s.e.)", r.l2Estimate.value, r.l2Estimate.standardError)))
       if !r.groupsWithoutVariance.isEmpty {
         rows.append(("groups of size 1", "\(r.groupsWithoutVariance.count) (no U_g: weight 0 in l2; permuted with the rest)"))
       }
+      out += AuditRendering.verdictText(.test(r)) + "\n"
+      let small = SmallCellSummary(r.audit)
+      rows.append(("CVaR_\(c.alpha) of disparities", "\(AuditRendering.signed(r.audit.summary.cvar))  (plug-in), \(AuditRendering.fixed(100 * c.confidenceLevel, 0))% simultaneous interval [\(AuditRendering.signed(r.audit.summary.cvarInterval.lower)), \(AuditRendering.signed(r.audit.summary.cvarInterval.upper))]"))
+      rows.append(contentsOf: AuditRendering.smallCellRows(small, alpha: c.alpha))
+      out += AuditRendering.smallCellWarning(small, cvar: r.audit.summary.cvar)
+      if small.warning { out += "\n" }
       let width = rows.map(\.0.count).max()!
       for (label, value) in rows { out += AuditRendering.pad(label, width) + "  " + value + "\n" }
 
+      let audited = Dictionary(r.audit.groups.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+      func rowsOf(_ key: [String]) -> Int { audited[key]?.statistics.count ?? 0 }
       out += "\ntail groups (CVaR_\(c.alpha) = \(AuditRendering.signed(r.audit.summary.cvar)) = Σ contributions)\n"
-      let tailHeaders = ["group", "disparity", "tail weight", "contribution"]
-      let tailRows = r.tailGroups.map {
-        [AuditRendering.displayKey($0.key), AuditRendering.signed($0.disparity), AuditRendering.fixed($0.tailWeight),
-         AuditRendering.signed($0.contribution)]
+      let tail = GroupListing(r.tailGroups, options: list, rows: { rowsOf($0.key) })
+      let tailRows = tail.shown.map {
+        [AuditRendering.displayKey($0.key), AuditRendering.grouped(rowsOf($0.key)), AuditRendering.signed($0.disparity),
+         AuditRendering.fixed($0.tailWeight), AuditRendering.signed($0.contribution)]
       }
-      out += grid(tailHeaders, tailRows, right: [1, 2, 3])
+      out += grid(["group", "n", "disparity", "tail weight", "contribution"], tailRows, right: [1, 2, 3, 4])
+      out += tail.footer(noun: "tail group", formats: "json", minN: list.minN)
+      out += "the tail in the disparity order; " + DisparityAudit.tieRule + "\n"
 
+      let sortValue: ((GroupTest) -> Double)? = switch list.sort {
+      case .disparity: nil
+      case .p: { $0.pValue }
+      case .n: { Double($0.statistics.count) }
+      case .lowerBound: { audited[$0.key]?.disparityInterval.lower ?? .nan }
+      }
+      let order = list.sort == .disparity ? "disparity" : list.sort == .p ? "p-value" : list.sort == .n ? "n" : "lower bound of the simultaneous disparity interval"
+      func groupRows(_ groups: [GroupTest]) -> String {
+        grid(["group", "n", "rate", "disparity", "p", "Holm", "BH", "Holm ≤ δ"], groups.map {
+          [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),
+           AuditRendering.signed($0.disparity), pValueText($0.pValue),
+           pValueText($0.pValue.isNaN ? .nan : $0.holm), pValueText($0.pValue.isNaN ? .nan : $0.benjaminiHochberg),
+           !$0.pValue.isNaN && $0.holm <= r.delta ? "*" : ""]
+        }, right: [1, 2, 3, 4, 5, 6])
+      }
       if r.groups.allSatisfy({ $0.pValue.isNaN }) {
-        out += "\ngroups by disparity (no per-group p-values: the permutation test of a loss needs the rows, not aggregates)\n"
+        out += "\ngroups by \(order) (no per-group p-values: the permutation test of a loss needs the rows, not aggregates)\n"
+        let listing = GroupListing(r.groups, options: list, rows: \.statistics.count, sortValue: sortValue, ascending: list.sort == .p)
+        out += groupRows(listing.shown) + listing.footer(formats: "json", minN: list.minN)
       } else {
-        out += "\ngroups by disparity: \(groupTestText(r)), Holm (FWER) and Benjamini–Hochberg (FDR) adjusted\n"
+        // Significant groups first (BH ≤ δ; Holm ≤ δ is a subset), never thinned by --min-n.
+        let significant = r.groups.filter { $0.benjaminiHochberg <= r.delta }
+        let holm = r.groups.filter { $0.holm <= r.delta }.count
+        let worse = c.disparity.isOneSided ? "worse" : "different"
+        out += "\nsignificantly \(worse) groups at δ = \(r.delta) (δ: test level): \(AuditRendering.grouped(holm)) with Holm ≤ δ (family-wise, *), "
+        out += "\(AuditRendering.grouped(significant.count)) with Benjamini–Hochberg ≤ δ (false discovery rate); by \(order)\n"
+        out += "per-group tests: \(groupTestText(r))\n"
+        if significant.isEmpty {
+          out += "none\n"
+        } else {
+          let listing = GroupListing(significant, options: list, rows: \.statistics.count, sortValue: sortValue,
+                                     ascending: list.sort == .p, applyMinN: false)
+          out += groupRows(listing.shown) + listing.footer(noun: "significant group", formats: "json", minN: list.minN)
+        }
+        let others = r.groups.filter { !($0.benjaminiHochberg <= r.delta) }
+        if !others.isEmpty {
+          out += "\nother groups (BH > δ) by \(order)\n"
+          let listing = GroupListing(others, options: list, rows: \.statistics.count, sortValue: sortValue, ascending: list.sort == .p)
+          out += groupRows(listing.shown) + listing.footer(formats: "json", minN: list.minN)
+        }
       }
-      let shown = r.groups.prefix(15)
-      let groupRows = shown.map {
-        [AuditRendering.displayKey($0.key), AuditRendering.grouped($0.statistics.count), AuditRendering.fixed($0.statistics.mean),
-         AuditRendering.signed($0.disparity), pValueText($0.pValue),
-         pValueText($0.pValue.isNaN ? .nan : $0.holm), pValueText($0.pValue.isNaN ? .nan : $0.benjaminiHochberg),
-         !$0.pValue.isNaN && $0.holm <= r.delta ? "*" : ""]
-      }
-      out += grid(["group", "n", "rate", "disparity", "p", "Holm", "BH", "Holm ≤ δ"], groupRows, right: [1, 2, 3, 4, 5, 6])
-      if r.groups.count > shown.count { out += "… \(r.groups.count - shown.count) more groups (use --format json for all)\n" }
+      out += AuditRendering.withoutRateLine(r.audit.groupsWithoutRate, formats: "json")
       out += "\n"
     }
     if let joint {
       let delta = results[0].delta
       out += "joint test over \(joint.metrics.map(\.description).joined(separator: ", ")) (each group's disparity vector whitened by its covariance; whole rows permuted)\n"
       out += "statistic = \(String(format: "%.6g", joint.value)), p-value \(pValueText(joint.pValue.value)) (B = \(AuditRendering.grouped(joint.pValue.permutations))), "
-      out += "decision at δ = \(delta): \((joint.pValue.value <= delta ? TestDecision.violation : .noViolation).rawValue)\n"
+      out += "decision at δ (test level) = \(delta): \((joint.pValue.value <= delta ? TestDecision.violation : .noViolation).rawValue)\n"
     }
     return out
   }

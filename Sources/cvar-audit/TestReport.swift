@@ -31,6 +31,7 @@ enum TestReport {
     }
     rows.append(("test", "\(r.statistic.rawValue), \(TestRendering.calibrationText(r))"))
     rows.append(("CVaR<sub>\(c.alpha)</sub> of disparities", "\(AuditRendering.signed(s.cvar)), \(level)% simultaneous interval [\(AuditRendering.signed(s.cvarInterval.lower)), \(AuditRendering.signed(s.cvarInterval.upper))]"))
+    rows.append(HTMLReport.smallCellRow(r.audit))
     let holm = r.groups.filter { $0.holm <= r.delta }.count
     let bh = r.groups.filter { $0.benjaminiHochberg <= r.delta }.count
     rows.append(("significant groups", "\(AuditRendering.grouped(holm)) of \(AuditRendering.grouped(r.groups.count)) with Holm ≤ δ (family-wise), \(AuditRendering.grouped(bh)) with BH ≤ δ (false discovery rate)"))

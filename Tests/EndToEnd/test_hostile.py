@@ -71,12 +71,15 @@ REPLICATES = integers(1, 10**6)
 ROWS = integers(1, 2**53)
 SEEDS = integers(0, 2**64 - 1)
 
+# The group-table and small-cell options of audit and test.
+LISTING = {"--top": integers(0, 10**9), "--min-n": ROWS, "--small-n": ROWS, "--small-share": real(0, 1)}
+
 # subcommand -> (base arguments, {option: range}); options that need others
 # to be read at all get them in CONTEXT.
 OPTIONS = {
-    "audit": ([], {"--alpha": ALPHA, "--confidence-level": PROBABILITY, "--threshold": FINITE}),
+    "audit": ([], {"--alpha": ALPHA, "--confidence-level": PROBABILITY, "--threshold": FINITE, **LISTING}),
     "test": ([], {"--alpha": ALPHA, "--delta": PROBABILITY, "--permutations": PERMUTATIONS, "--seed": SEEDS,
-                  "--tolerance": DISPARITY, "--threshold": FINITE}),
+                  "--tolerance": DISPARITY, "--threshold": FINITE, **LISTING}),
     "plan": (["--num-groups", "4"], {"--num-groups": GROUPS, "--alpha": ALPHA, "--epsilon": POSITIVE,
                                      "--delta": PROBABILITY, "--power": PROBABILITY, "--samples": ROWS,
                                      "--base-rate": BASE_RATE, "--replicates": REPLICATES,

@@ -210,6 +210,7 @@ class AuditResult:
             "simultaneousInterval": r["simultaneousInterval"], "groups": groups,
             "groupsWithoutRate": [_key_object(names, k) for k in r["groupsWithoutRate"]],
             "summary": r["summary"], "excludedRows": r["excludedRows"], "sampleWeight": r.get("sampleWeight"),
+            "verdict": r["verdict"],
         })
 
     def to_json(self) -> str:
@@ -335,6 +336,7 @@ class TestResult:
                        for i, k in enumerate(g["key"])],
             "groupsWithoutVariance": [_key_object(names, k) for k in r["groupsWithoutVariance"]],
             "groupsWithoutRate": [_key_object(names, k) for k in a["groupsWithoutRate"]],
+            "verdict": r["verdict"], "smallCells": a["summary"]["smallCells"],
         })
 
     def to_json(self) -> str:

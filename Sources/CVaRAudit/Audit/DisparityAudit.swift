@@ -15,10 +15,14 @@ public struct AuditConfiguration: Sendable {
   /// Per-group interval; nil chooses Wilson for binary metrics and Hoeffding
   /// for a loss column.
   public var interval: IntervalMethod?
+  /// Which groups count as small, and when their share of the tail warrants a warning.
+  public var smallCells: SmallCellRule
 
   public init(metric: Metric, alpha: Double = 0.1, weighting: GroupWeighting = .uniform,
               disparity: DisparityKind = .oneSided, reference: Reference = .pooled,
-              confidenceLevel: Double = 0.95, interval: IntervalMethod? = nil) {
+              confidenceLevel: Double = 0.95, interval: IntervalMethod? = nil,
+              smallCells: SmallCellRule = SmallCellRule()) {
+    self.smallCells = smallCells
     self.metric = metric
     self.alpha = alpha
     self.weighting = weighting
@@ -148,7 +152,8 @@ public struct AuditSummary: Hashable, Sendable {
 public struct AuditResult: Sendable {
   public var configuration: AuditConfiguration
   public var attributes: [String]
-  /// Groups with a rate, by disparity from largest (ties by key).
+  /// Groups with a rate, in `DisparityAudit.tailOrder` (disparity from
+  /// largest, then n from largest, then key).
   public var groups: [GroupResult]
   /// Groups with rows but none eligible for the metric (e.g. no positives for FNR).
   public var groupsWithoutRate: [[String]]
@@ -250,7 +255,13 @@ public enum DisparityAudit {
       configuration.disparity.disparityRange(mean: simultaneous.interval(s, delta: each), reference: referenceInterval)
     }
 
-    let tail = CVaR.tail(of: disparities, weights: weights, alpha: configuration.alpha)
+    // The groups in the tie rule's order (`tailOrder`); the tail is formed in
+    // that order, so tied groups enter it as they are listed.
+    let order = tailOrder(disparities: disparities, counts: stats.map(\.count), keys: keys)
+    let ordered = CVaR.tail(of: order.map { disparities[$0] }, weights: order.map { weights[$0] }, alpha: configuration.alpha)
+    var tailWeights = [Double](repeating: 0, count: k)
+    for (position, g) in order.enumerated() { tailWeights[g] = ordered.tailWeights[position] }
+    let tail = TailSummary(cvar: ordered.cvar, valueAtRisk: ordered.valueAtRisk, tailWeights: tailWeights)
     let lowerCVaR = CVaR.value(of: disparityIntervals.map(\.lower), weights: weights, alpha: configuration.alpha)
     let upperCVaR = CVaR.value(of: disparityIntervals.map(\.upper), weights: weights, alpha: configuration.alpha)
 
@@ -258,17 +269,13 @@ public enum DisparityAudit {
     groups.reserveCapacity(k)
     let ratios = rates.map { referenceRate != 0 ? $0 / referenceRate : .nan }
     let labelled = table.hasConfusion && table.hasLabels
-    for i in 0..<k {
+    for i in order {
       groups.append(GroupResult(
         key: keys[i], statistics: stats[i], rate: rates[i], confidenceInterval: intervals[i],
         disparity: disparities[i], disparityInterval: disparityIntervals[i],
         weight: weights[i], tailWeight: tail.tailWeights[i], ratio: ratios[i],
         confusion: labelled ? ConfusionCounts(table.confusionCounts(group: included[i])) : nil,
         weighted: weightedStats?[i]))
-    }
-    groups.sort { a, b in
-      if a.disparity != b.disparity { return a.disparity > b.disparity }
-      return a.key.lexicographicallyPrecedes(b.key)
     }
 
     let summary = AuditSummary(
@@ -284,6 +291,27 @@ public enum DisparityAudit {
     return AuditResult(configuration: configuration, attributes: table.attributes, groups: groups,
                        groupsWithoutRate: withoutRate, summary: summary, excluded: table.excluded)
   }
+
+  /// The tie rule: the order in which groups are listed and in which the
+  /// CVaR tail is filled. Disparity from largest, then n (rows) from largest,
+  /// then the group's values in lexicographic order. Groups tied in
+  /// disparity enter the tail in this order, so the tail's stars are the
+  /// first rows of the listing; the CVaR's value does not depend on the rule
+  /// (tied groups have the same disparity), only which tied group is in the
+  /// tail, or in it in part.
+  ///
+  /// - Returns: the group indices in that order.
+  /// - Complexity: O(K log K).
+  public static func tailOrder(disparities: [Double], counts: [Int], keys: [[String]]) -> [Int] {
+    disparities.indices.sorted { a, b in
+      if disparities[a] != disparities[b] { return disparities[a] > disparities[b] }
+      if counts[a] != counts[b] { return counts[a] > counts[b] }
+      return keys[a].lexicographicallyPrecedes(keys[b])
+    }
+  }
+
+  /// The tie rule in words (the text output's footnote).
+  public static let tieRule = "ties in disparity are broken by n (larger first), then by the group's values; the tail follows this order"
 
   /// `items.map(transform)`, in chunks on all cores when there are many
   /// items (the simultaneous Clopper–Pearson intervals: two inverse

@@ -26,11 +26,41 @@ public struct AuditSummaryDocument: Encodable, Sendable {
   public var belowFourFifthsGroups: Int?
   /// Under a row weight: Σw over the eligible rows.
   public var eligibleWeight: Double?
+  /// The small-cell check and the empirical-Bayes CVaR (`SmallCellSummary`).
+  public var smallCells: SmallCellsDocument
 
-  /// The summary of `result`.
+  /// The `smallCells` object of the summary.
+  public struct SmallCellsDocument: Encodable, Sendable {
+    /// Groups with n < size rows are small.
+    public var size: Int
+    /// The warning's threshold on tailShare.
+    public var share: Double
+    public var smallGroups: Int
+    /// Σ λ_g over the small groups.
+    public var tailShare: Double
+    public var warning: Bool
+    /// CVaR of the posterior-mean disparities, with the beta prior (mean, concentration a + b); absent
+    /// for a loss metric, under row weights, or when the prior has no maximiser.
+    public var shrunkenCvar: Double?
+    public var priorMean: Double?
+    public var priorConcentration: Double?
+
+    public init(_ s: SmallCellSummary) {
+      size = s.rule.size
+      share = s.rule.share
+      smallGroups = s.smallGroups
+      tailShare = s.tailShare
+      warning = s.warning
+      shrunkenCvar = s.shrunkenCVaR.isFinite ? s.shrunkenCVaR : nil
+      priorMean = s.prior?.mean
+      priorConcentration = s.prior?.concentration
+    }
+  }
+
+  /// The summary of `result`; `smallCells` when the caller has it already.
   ///
-  /// - Complexity: O(K) (the tail groups are counted).
-  public init(_ result: AuditResult) {
+  /// - Complexity: O(K) (the tail groups are counted), plus `SmallCellSummary` when not given.
+  public init(_ result: AuditResult, smallCells: SmallCellSummary? = nil) {
     func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
     let s = result.summary
     groups = s.groups
@@ -55,5 +85,6 @@ public struct AuditSummaryDocument: Encodable, Sendable {
     belowFourFifthsGroups = result.configuration.metric == .selectionRate
       ? result.groups.filter(\.belowFourFifths).count : nil
     eligibleWeight = finite(s.eligibleWeight)
+    self.smallCells = SmallCellsDocument(smallCells ?? SmallCellSummary(result))
   }
 }

@@ -56,6 +56,25 @@ public enum Metric: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// The metric in words, as the text output names it: "false negative
+  /// rate", "mean loss 'COLUMN'".
+  public var displayName: String {
+    switch self {
+    case .errorRate: "error rate"
+    case .falseNegativeRate: "false negative rate"
+    case .falsePositiveRate: "false positive rate"
+    case .selectionRate: "selection rate"
+    case .truePositiveRate: "true positive rate"
+    case .trueNegativeRate: "true negative rate"
+    case .positivePredictiveValue: "positive predictive value"
+    case .negativePredictiveValue: "negative predictive value"
+    case .falseDiscoveryRate: "false discovery rate"
+    case .falseOmissionRate: "false omission rate"
+    case .accuracy: "accuracy"
+    case .loss(let c): "mean loss '\(c)'"
+    }
+  }
+
   /// The other names `init(name:)` accepts for each binary metric (besides
   /// `description`): the fairlearn and scikit-learn names
   /// (`false_negative_rate`, `recall_score`, …) and the usual synonyms; a `_`
