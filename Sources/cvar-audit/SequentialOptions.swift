@@ -4,6 +4,8 @@ import CVaRSequential
 import Foundation
 
 extension SamplerKind: ExpressibleByArgument {}
+extension SequentialMethod: ExpressibleByArgument {}
+extension BettingStrategy: ExpressibleByArgument {}
 
 enum SequentialFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json
