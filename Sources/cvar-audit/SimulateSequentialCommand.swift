@@ -129,7 +129,7 @@ struct SimulateSequentialCommand: ParsableCommand {
     struct Output: Encodable {
       var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
       var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
-      var reference: String, trueCVaR: Double, method: String, strategy: String
+      var reference: String, trueCVaR: Double, method: String, strategy: String, zipf: Double?
       var summary: SimulationSummary
       var seconds: Double
     }
@@ -138,7 +138,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
       gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
       reference: scenario == .boundary ? "known" : reference.rawValue, trueCVaR: s.trueCVaR,
-      method: method.rawValue, strategy: strategy.rawValue,
+      method: method.rawValue, strategy: strategy.rawValue, zipf: scenario == .flatTail ? zipf : nil,
       summary: summary, seconds: seconds)))
   }
 
