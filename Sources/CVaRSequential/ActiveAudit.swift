@@ -64,17 +64,24 @@ public enum ActiveAudit {
     if kind == .iid { return runInRandomOrder(pool: pool, configuration: configuration, seed: seed, stream: 0xAC71) }
     let configuration = configuration.drawingWithoutReplacement(from: pool)
     var remaining = pool.losses
-    var tester = SequentialTester(configuration: configuration)
     var sampler = GroupSampler(kind: kind, populationShares: pool.shares, weights: configuration.weights,
                                seed: seed, rowsPerGroup: rowsPerGroup)
+    var tester = SequentialTester(configuration: configuration, design: sampler.design)
+    var revision = sampler.designRevision
     var rows = Xoshiro256StarStar(seed: seed, stream: 0xAC71)
     while tester.decision == .continue, let g = sampler.next(tester: tester) {
+      // The draw was made under the sampler's design now (a refresh inside
+      // `next` comes before it; an exhaustion after it, below).
+      if sampler.designRevision != revision {
+        tester.setDesign(sampler.design)
+        revision = sampler.designRevision
+      }
       let i = Int.random(in: 0..<remaining[g].count, using: &rows)
       let loss = remaining[g][i]
       remaining[g].swapAt(i, remaining[g].count - 1)
       remaining[g].removeLast()
+      tester.observe(group: g, loss: loss, endsUnit: sampler.lastDrawEndsUnit || remaining[g].isEmpty)
       if remaining[g].isEmpty { sampler.exhaust(g) }
-      tester.observe(group: g, loss: loss)
     }
     return tester
   }

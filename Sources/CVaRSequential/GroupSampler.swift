@@ -12,10 +12,15 @@ public enum SamplerKind: String, CaseIterable, Hashable, Sendable, Codable {
   /// group, … (docs/method.md §9): the non-i.i.d. scheme whose L2 sample
   /// complexity does not grow with K.
   case twoStage = "two-stage"
-  /// Spend samples on groups whose disparity interval still straddles the
-  /// current tail threshold τ (VaR_α of the interval midpoints, refreshed
-  /// every max(64, K) draws); a share `exploration` of draws follows the
-  /// stratified allocation.
+  /// With the confidence-sequence method: spend samples on groups whose
+  /// disparity interval still straddles the current tail threshold τ (VaR_α
+  /// of the interval midpoints, refreshed every max(64, K) draws). With the
+  /// betting method: π_g ∝ |c_g| σ̂_g for the current CVaR contrast c (the
+  /// allocation that minimises the payoff's variance, Neyman's), σ̂_g² =
+  /// m_g(1 − m_g) of the e-process's shrunken means (the largest variance
+  /// of a loss in [0, 1] with that mean), floored at 0.01. Either way a
+  /// share `exploration` of the probability follows the stratified
+  /// allocation, so every group keeps π_g ≥ exploration · (w_g^{2/3}/Σ).
   case adaptive
 
   /// Whether the choice of the next group depends on the observed losses
@@ -48,6 +53,15 @@ public struct GroupSampler: Sendable {
   private var candidateTable: Categorical?
   private var nextRefresh = 0
   private let refreshInterval: Int
+  /// The probabilities π of the next draw (for `two-stage`, of the next
+  /// block's group): what the betting e-processes weight by.
+  public private(set) var design: SamplingDesign
+  /// Incremented whenever `design` changes (pass it to
+  /// `SequentialTester.setDesign` then).
+  public private(set) var designRevision = 0
+  /// Whether the last draw closed its sampling unit (false inside a
+  /// two-stage block).
+  public private(set) var lastDrawEndsUnit = true
 
   /// - Parameters:
   ///   - populationShares: p, for `iid` (and the shares of a pool).
@@ -72,6 +86,17 @@ public struct GroupSampler: Sendable {
     available = Array(repeating: true, count: weights.count)
     base = Categorical(weights: baseShares)
     refreshInterval = max(64, weights.count)
+    design = .probabilities(Self.normalised(baseShares))
+  }
+
+  static func normalised(_ x: [Double]) -> [Double] {
+    let total = x.reduce(0, +)
+    return total > 0 ? x.map { $0 / total } : x
+  }
+
+  private mutating func setDesign(_ pi: [Double]) {
+    design = .probabilities(Self.normalised(pi))
+    designRevision += 1
   }
 
   /// Marks group g as having no rows left.
@@ -82,8 +107,9 @@ public struct GroupSampler: Sendable {
     available[g] = false
     baseShares[g] = 0
     base = baseShares.contains(where: { $0 > 0 }) ? Categorical(weights: baseShares) : nil
-    if g == currentGroup { remainingInGroup = 0 }
-    if candidates.contains(g) { nextRefresh = 0 }
+    if g == currentGroup { remainingInGroup = 0; lastDrawEndsUnit = true }
+    if kind == .adaptive { nextRefresh = 0 }
+    if base != nil { setDesign(baseShares) }
   }
 
   /// The next group to observe, or nil when every group with a positive share
@@ -102,14 +128,47 @@ public struct GroupSampler: Sendable {
         remainingInGroup = rowsPerGroup
       }
       remainingInGroup -= 1
+      lastDrawEndsUnit = remainingInGroup == 0
       return currentGroup
     case .adaptive:
+      if let betting = tester.cvarBetting {
+        if tester.observations >= nextRefresh { refreshAllocation(betting, observations: tester.observations) }
+        return candidateTable!.sample(using: &generator)
+      }
       if tester.observations >= nextRefresh { refreshCandidates(tester) }
       if let table = candidateTable, generator.nextUnitDouble() >= exploration {
         return candidates[table.sample(using: &generator)]
       }
       return base.sample(using: &generator)
     }
+  }
+
+  /// Pins the next group of a two-stage block (a block cut short by an
+  /// exhausted pool group ends there).
+  public var remainingInBlock: Int { remainingInGroup }
+
+  /// π = exploration · stratified + (1 − exploration) · (|c_g| σ̂_g)/Σ over
+  /// the available groups, sampled from one table.
+  ///
+  /// - Complexity: O(K).
+  private mutating func refreshAllocation(_ betting: ContrastEProcess<CVaRContrast>, observations: Int) {
+    nextRefresh = observations + refreshInterval
+    let k = weights.count
+    var target = [Double](repeating: 0, count: k)
+    for g in 0..<k where available[g] {
+      let m = betting.estimate(g)
+      target[g] = abs(betting.coefficients[g]) * max(m * (1 - m), 0.01).squareRoot()
+    }
+    let targetTotal = target.reduce(0, +)
+    let baseTotal = baseShares.reduce(0, +)
+    var pi = [Double](repeating: 0, count: k)
+    for g in 0..<k {
+      pi[g] = exploration * baseShares[g] / baseTotal
+        + (targetTotal > 0 ? (1 - exploration) * target[g] / targetTotal : (1 - exploration) * baseShares[g] / baseTotal)
+    }
+    candidates = Array(0..<k)
+    candidateTable = Categorical(weights: pi)
+    setDesign(pi)
   }
 
   /// The groups whose disparity interval [Δ^lo, Δ^hi] contains τ, the VaR_α
@@ -126,5 +185,12 @@ public struct GroupSampler: Sendable {
     let tau = CVaR.tail(of: point, weights: weights, alpha: tester.configuration.alpha).valueAtRisk
     candidates = (0..<k).filter { available[$0] && weights[$0] > 0 && intervals[$0].contains(tau) }
     candidateTable = candidates.isEmpty ? nil : Categorical(weights: candidates.map { baseShares[$0] })
+    // The probabilities of `next`'s mixture: exploration from the base, the
+    // rest from the candidates ∝ base.
+    let baseTotal = baseShares.reduce(0, +)
+    let candidateTotal = candidates.reduce(0) { $0 + baseShares[$1] }
+    var pi = baseShares.map { (candidateTable == nil ? 1 : exploration) * $0 / baseTotal }
+    if candidateTable != nil { for g in candidates { pi[g] += (1 - exploration) * baseShares[g] / candidateTotal } }
+    setDesign(pi)
   }
 }

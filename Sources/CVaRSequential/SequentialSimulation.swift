@@ -147,14 +147,19 @@ public enum SequentialSimulation {
   /// - Complexity: O(horizon) amortized.
   public static func run(_ scenario: SequentialScenario, sampler kind: SamplerKind, stopAtDecision: Bool,
                          using generator: inout some RandomNumberGenerator, samplerSeed: UInt64) -> SimulationRun {
-    var tester = SequentialTester(configuration: scenario.configuration)
     var sampler = GroupSampler(kind: kind, populationShares: scenario.populationShares,
                                weights: scenario.configuration.weights, seed: samplerSeed)
+    var tester = SequentialTester(configuration: scenario.configuration, design: sampler.design)
+    var revision = sampler.designRevision
     let means = scenario.means
     for _ in 0..<scenario.horizon {
       guard let g = sampler.next(tester: tester) else { break }
+      if sampler.designRevision != revision {
+        tester.setDesign(sampler.design)
+        revision = sampler.designRevision
+      }
       let loss: Double = generator.nextUnitDouble() < means[g] ? 1 : 0
-      tester.observe(group: g, loss: loss)
+      tester.observe(group: g, loss: loss, endsUnit: sampler.lastDrawEndsUnit)
       if stopAtDecision && tester.decision != .continue { break }
       if !stopAtDecision && tester.violationEverDeclared
         && (tester.l2Test == nil || tester.disparityEverDetected) { break }

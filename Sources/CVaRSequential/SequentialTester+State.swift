@@ -11,6 +11,8 @@ public enum SequentialStateError: Error, CustomStringConvertible, Equatable, Sen
   case invalidField(String, String)
   /// The checksum does not match the state: the file was edited or corrupted.
   case checksumMismatch
+  /// A state file of an earlier format version (its version).
+  case outdatedVersion(Int)
 
   public var description: String {
     switch self {
@@ -21,6 +23,8 @@ public enum SequentialStateError: Error, CustomStringConvertible, Equatable, Sen
         + fields.joined(separator: ", ") + "); resume with the same options or start a new audit"
     case .invalidField(let field, let reason):
       return "invalid state file: the field '\(field)' is \(reason); the file was edited or damaged, start a new audit"
+    case .outdatedVersion(let v):
+      return "the state file was written by an earlier cvar-audit (state version \(v); this one reads version \(SequentialStateDocument.version), which adds the betting method), so it cannot be resumed; start a new audit"
     case .checksumMismatch:
       return "invalid state file: the checksum does not match the state, so the file was edited or damaged; start a new audit"
     }
@@ -31,8 +35,9 @@ public enum SequentialStateError: Error, CustomStringConvertible, Equatable, Sen
 /// (`SequentialTester.stateChecksum`).
 struct SequentialStateDocument: Codable {
   static let format = "cvar-audit sequential state"
-  /// 2: with `checksum` (version 1 had none, and is refused).
-  static let version = 2
+  /// 3: with the betting e-processes and the method (version 2 had
+  /// neither; 1 had no checksum). Older versions are refused.
+  static let version = 3
   var format = Self.format
   var version = Self.version
   var checksum: String
@@ -53,6 +58,10 @@ extension SequentialConfiguration {
     if l2FirstLook != other.l2FirstLook { fields.append("L2 test") }
     if budget != other.budget { fields.append("budget") }
     if label != other.label { fields.append("data (\(label) vs \(other.label))") }
+    if method != other.method { fields.append("method (\(method.rawValue) vs \(other.method.rawValue))") }
+    if bettingStrategy != other.bettingStrategy {
+      fields.append("betting strategy (\(bettingStrategy.rawValue) vs \(other.bettingStrategy.rawValue))")
+    }
     return fields
   }
 
@@ -121,6 +130,9 @@ extension SequentialTester {
     struct Header: Decodable { var format: String?; var version: Int? }
     guard let header = try? decoder.decode(Header.self, from: data) else {
       throw SequentialStateError.unreadable("not valid JSON")
+    }
+    if header.format == SequentialStateDocument.format, let v = header.version, v < SequentialStateDocument.version {
+      throw SequentialStateError.outdatedVersion(v)
     }
     guard header.format == SequentialStateDocument.format, header.version == SequentialStateDocument.version else {
       throw SequentialStateError.unreadable("format '\(header.format ?? "none")' version \(header.version.map(String.init) ?? "none"), expected '\(SequentialStateDocument.format)' version \(SequentialStateDocument.version)")

@@ -78,8 +78,16 @@ extension SequentialTester {
                         "not [0, 1], but the reference is not a population mean")
     }
 
+    // The betting e-processes.
+    try check.betting(cvarBetting, "cvarBetting", present: configuration.method == .betting,
+                      level: configuration.bettingLevel, statistics: statistics)
+    try check.betting(l2Betting, "l2Betting", present: configuration.method == .betting && configuration.l2FirstLook != nil,
+                      level: configuration.l2Level, statistics: statistics)
+
     // The L2 test.
-    if let firstLook = configuration.l2FirstLook {
+    if configuration.method == .betting {
+      try check.require(l2Test == nil, "l2Test", "present, but the betting method has no Cantelli L2 test")
+    } else if let firstLook = configuration.l2FirstLook {
       guard let test = l2Test else { throw check.failure("l2Test", "missing, but the configuration has an L2 test") }
       try check.require(test.level == configuration.l2Level, "l2Test.level", "\(test.level), not δ/2 = \(configuration.l2Level)")
       try check.require(test.firstLook == firstLook, "l2Test.firstLook", "\(test.firstLook), not \(firstLook)")
@@ -117,15 +125,18 @@ extension SequentialTester {
       }
       // After an observation a crossed bound is a decision (the
       // initializer's evaluation decides nothing).
-      try check.require(observations == 0 || !(lowerAtEvaluation > configuration.tolerance), "decision",
+      try check.require(observations == 0 || configuration.method == .betting
+                          || !(lowerAtEvaluation > configuration.tolerance), "decision",
                         "continue, but the CVaR lower bound \(lowerAtEvaluation) exceeds the tolerance")
+      try check.require(!(cvarBetting?.rejected ?? false), "decision", "continue, but the CVaR e-process rejected")
+      try check.require(!(l2Betting?.rejected ?? false), "decision", "continue, but the L2 e-process rejected")
       try check.require(observations == 0 || !(upperAtEvaluation < configuration.tolerance), "decision",
                         "continue, but the CVaR upper bound \(upperAtEvaluation) is below the tolerance")
       try check.require(!(l2Test?.looks.contains(where: \.rejected) ?? false), "decision",
                         "continue, but an L2 look rejected")
     case .violation, .withinTolerance, .disparityDetected, .budgetExhausted:
       let allowed: [DecisionReason] = switch decision {
-      case .violation: [.cvarLowerBound]
+      case .violation: configuration.method == .betting ? [.eProcess] : [.cvarLowerBound]
       case .withinTolerance: [.cvarUpperBound]
       case .disparityDetected: [.l2Test]
       default: [.budget]
@@ -145,7 +156,7 @@ extension SequentialTester {
     if decision == .violation {
       try check.require(violationEverDeclared, "violationEverDeclared", "false, but the decision is violation")
     }
-    let anyRejectedLook = l2Test?.looks.contains(where: \.rejected) ?? false
+    let anyRejectedLook = (l2Test?.looks.contains(where: \.rejected) ?? false) || (l2Betting?.rejected ?? false)
     try check.require(disparityEverDetected == anyRejectedLook, "disparityEverDetected",
                       "\(disparityEverDetected), but \(anyRejectedLook ? "an" : "no") L2 look rejected")
     try check.require(exactEvaluations >= 1, "exactEvaluations", "\(exactEvaluations), but the initializer evaluates once")
@@ -184,6 +195,38 @@ struct StateCheck {
 
   func require(_ condition: Bool, _ field: String, _ reason: @autoclosure () -> String) throws {
     if !condition { throw failure(field, reason()) }
+  }
+
+  /// A betting e-process: present exactly when the method asks for it, at
+  /// its level, with one count and sum per group that never run ahead of
+  /// the tester's (a two-stage block still open lags behind), a finite
+  /// wealth and a rejection exactly when the wealth has reached 1/δ.
+  func betting<Rule: ContrastRule>(_ process: ContrastEProcess<Rule>?, _ field: String, present: Bool, level: Double,
+                                   statistics: [SufficientStatistics]) throws {
+    guard present else {
+      try require(process == nil, field, "present, but the configuration does not use it")
+      return
+    }
+    guard let process else { throw failure(field, "missing, but the configuration uses it") }
+    try require(process.level == level, field + ".level", "\(process.level), not the configuration's \(level)")
+    try count(field + ".counts", process.counts.count, statistics.count)
+    try count(field + ".sums", process.sums.count, statistics.count)
+    try count(field + ".coefficients", process.coefficients.count, statistics.count)
+    for g in statistics.indices {
+      try require(process.counts[g] >= 0 && process.counts[g] <= statistics[g].count, field + ".counts[\(g)]",
+                  "\(process.counts[g]), outside 0...\(statistics[g].count) (the tester's count)")
+      try require(process.sums[g] >= 0 && process.sums[g] <= Double(process.counts[g]), field + ".sums[\(g)]",
+                  "\(process.sums[g]), outside [0, count] (each loss lies in [0, 1])")
+      try require(process.coefficients[g].isFinite, field + ".coefficients[\(g)]", "not finite")
+    }
+    try require(process.observations == process.counts.reduce(0, +), field + ".observations",
+                "\(process.observations), but its counts add up to \(process.counts.reduce(0, +))")
+    let wealth = process.wealth.logWealths
+    try require(!wealth.isEmpty && wealth.allSatisfy(\.isFinite), field + ".wealth", "not a finite log wealth")
+    try require(process.wealth.maximumLogWealth >= process.logWealth - 1e-9, field + ".wealth.maximumLogWealth",
+                "\(process.wealth.maximumLogWealth), below the log wealth \(process.logWealth)")
+    try require(process.rejected == (process.wealth.maximumLogWealth >= process.threshold - 1e-12), field + ".rejectedAt",
+                "\(process.rejectedAt.map(String.init) ?? "none"), but the largest log wealth \(process.wealth.maximumLogWealth) vs log(1/δ) = \(process.threshold) says otherwise")
   }
 
   func count(_ field: String, _ actual: Int, _ expected: Int) throws {

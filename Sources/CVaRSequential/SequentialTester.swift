@@ -21,6 +21,21 @@ public enum SequentialDecision: String, Hashable, Sendable, Codable, CaseIterabl
 /// Which bound produced a decision.
 public enum DecisionReason: String, Hashable, Sendable, Codable {
   case cvarLowerBound, cvarUpperBound, l2Test, budget
+  /// The betting e-process of the CVaR contrast reached 1/δ.
+  case eProcess
+}
+
+/// How a sequential audit decides a violation (docs/method.md §10).
+public enum SequentialMethod: String, CaseIterable, Hashable, Sendable, Codable {
+  /// A betting e-process on the CVaR dual contrast pooled over all groups
+  /// (`ContrastEProcess` with `CVaRContrast`) declares a violation; the
+  /// group confidence sequences still certify `withinTolerance`; with the
+  /// L2 test, a betting e-process on the L2 contrast (`L2Contrast`).
+  case betting
+  /// The CVaR of the group confidence sequences' lower ends (a union bound
+  /// over K groups) declares a violation; the L2 test is the Cantelli
+  /// schedule of `SequentialL2Test`.
+  case confidenceSequence = "confidence-sequence"
 }
 
 /// The reference μ_ref of a sequential audit.
@@ -93,10 +108,15 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
   public var groupSizes: [Int]?
   /// A free-form label of the data (metric, columns) checked on restore.
   public var label: String
+  /// How a violation is decided.
+  public var method: SequentialMethod
+  /// How the betting e-processes choose their bets (with `method` betting).
+  public var bettingStrategy: BettingStrategy
 
   public init(groupKeys: [[String]], weights: [Double], alpha: Double, tolerance: Double, delta: Double,
               disparity: DisparityKind = .oneSided, reference: SequentialReference = .pooled,
-              l2FirstLook: Int? = nil, budget: Int? = nil, groupSizes: [Int]? = nil, label: String = "") {
+              l2FirstLook: Int? = nil, budget: Int? = nil, groupSizes: [Int]? = nil, label: String = "",
+              method: SequentialMethod = .confidenceSequence, bettingStrategy: BettingStrategy = .agrapa) {
     precondition(!groupKeys.isEmpty, "at least one group")
     precondition(weights.count == groupKeys.count, "one weight per group")
     precondition(weights.allSatisfy { $0 >= 0 && $0.isFinite } && weights.reduce(0, +) > 0,
@@ -127,6 +147,8 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
     self.budget = budget
     self.groupSizes = groupSizes
     self.label = label
+    self.method = method
+    self.bettingStrategy = bettingStrategy
   }
 
   public var groupCount: Int { groupKeys.count }
@@ -144,6 +166,45 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
 
   /// δ_L2 (0 without the L2 test).
   public var l2Level: Double { l2FirstLook == nil ? 0 : delta / 2 }
+
+  /// The level of the betting CVaR e-process: the sequences' share of δ
+  /// (δ, or δ/2 with the L2 test). The sequences then only certify
+  /// `withinTolerance`, an error of another kind (under CVaR > ε0), so the
+  /// two need not share it.
+  public var bettingLevel: Double { l2FirstLook == nil ? delta : delta / 2 }
+
+  /// The design assumed until a sampler sets one: uniform draws from the
+  /// pool with group sizes, else the population shares of the reference,
+  /// else equal shares.
+  public var defaultDesign: SamplingDesign {
+    if groupSizes != nil { return .uniformFromPool }
+    if case .population(let p) = reference {
+      let total = p.reduce(0, +)
+      return .probabilities(p.map { $0 / total })
+    }
+    return .probabilities(Array(repeating: 1 / Double(groupCount), count: groupCount))
+  }
+
+  /// The shares of a design before the first observation (a pool's N_g/N).
+  func initialShares(_ design: SamplingDesign) -> [Double] {
+    switch design {
+    case .probabilities(let pi): return pi
+    case .uniformFromPool:
+      let total = Double(groupSizes!.reduce(0, +))
+      return groupSizes!.map { Double($0) / total }
+    }
+  }
+
+  /// The contrast reference of the betting test: a pooled reference is the
+  /// population mean under the design's initial shares (what the pooled
+  /// stream's mean is when rows arrive as the design draws them).
+  func contrastReference(design: SamplingDesign) -> ContrastReference {
+    switch reference {
+    case .pooled: .population(initialShares(design))
+    case .value(let v): .value(v)
+    case .population(let p): .population(p)
+    }
+  }
 }
 
 /// The CVaR of the disparities with its anytime-valid interval, at one time.
@@ -213,6 +274,10 @@ public struct SequentialTester: Sendable, Codable {
   /// The pooled reference's confidence sequence (nil for a known reference).
   public private(set) var referenceSequence: EmpiricalBernsteinSequence?
   public private(set) var l2Test: SequentialL2Test?
+  /// With `method` betting: the e-process of the CVaR contrast.
+  public private(set) var cvarBetting: ContrastEProcess<CVaRContrast>?
+  /// With `method` betting and an L2 test: the e-process of the L2 contrast.
+  public private(set) var l2Betting: ContrastEProcess<L2Contrast>?
   public private(set) var observations = 0
   public private(set) var decision: SequentialDecision = .continue
   public private(set) var reason: DecisionReason?
@@ -237,7 +302,9 @@ public struct SequentialTester: Sendable, Codable {
   private(set) var groupSlack = 0.0
   let slackFactors: [Double]
 
-  public init(configuration: SequentialConfiguration) {
+  /// - Parameter design: how the next group is drawn (for the betting
+  ///   method; `SequentialConfiguration.defaultDesign` if nil).
+  public init(configuration: SequentialConfiguration, design: SamplingDesign? = nil) {
     self.configuration = configuration
     let level = configuration.confidenceSequenceLevel
     if let sizes = configuration.groupSizes {
@@ -248,7 +315,20 @@ public struct SequentialTester: Sendable, Codable {
     statistics = Array(repeating: SufficientStatistics(), count: configuration.groupCount)
     referenceSequence = configuration.reference == .pooled
       ? EmpiricalBernsteinSequence(delta: level, populationSize: configuration.groupSizes?.reduce(0, +)) : nil
-    l2Test = configuration.l2FirstLook.map { SequentialL2Test(level: configuration.l2Level, firstLook: $0) }
+    if configuration.method == .betting {
+      let design = design ?? configuration.defaultDesign
+      let c = configuration
+      let rule = CVaRContrast(weights: c.weights, alpha: c.alpha, tolerance: c.tolerance, disparity: c.disparity,
+                              reference: c.contrastReference(design: design))
+      cvarBetting = ContrastEProcess(rule: rule, level: c.bettingLevel, groupCount: c.groupCount, design: design,
+                                     groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+      if c.l2FirstLook != nil {
+        l2Betting = ContrastEProcess(rule: L2Contrast(weights: c.weights), level: c.l2Level, groupCount: c.groupCount,
+                                     design: design, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+      }
+    } else {
+      l2Test = configuration.l2FirstLook.map { SequentialL2Test(level: configuration.l2Level, firstLook: $0) }
+    }
     slackFactors = configuration.weights.map { min($0 / configuration.alpha, 1) }
     if case .population(let p) = configuration.reference {
       let total = p.reduce(0, +)
@@ -287,14 +367,27 @@ public struct SequentialTester: Sendable, Codable {
     configuration.disparity.disparityRange(mean: groups[g].interval, reference: referenceInterval)
   }
 
+  /// Sets how the next groups are drawn (a sampler's new probabilities, an
+  /// exhausted group); only the betting e-processes use it.
+  ///
+  /// - Complexity: O(K).
+  public mutating func setDesign(_ design: SamplingDesign) {
+    cvarBetting?.setDesign(design)
+    l2Betting?.setDesign(design)
+  }
+
   /// Adds one observation of group g with loss ℓ and returns the decision
-  /// (`decision` once one has been reached).
+  /// (`decision` once one has been reached). `endsUnit` is false for every
+  /// row of a two-stage block but its last: the betting e-processes bet on
+  /// the block's mean.
   ///
   /// - Precondition: 0 ≤ g < K, 0 ≤ ℓ ≤ 1 (the CLI checks user input first).
   /// - Complexity: O(1) amortized (see the type's comment); O(K) at an L2 look.
   @discardableResult
-  public mutating func observe(group g: Int, loss: Double) -> SequentialDecision {
+  public mutating func observe(group g: Int, loss: Double, endsUnit: Bool = true) -> SequentialDecision {
     precondition(g >= 0 && g < groups.count, "group index out of range")
+    cvarBetting?.observe(group: g, loss: loss, endsUnit: endsUnit)
+    l2Betting?.observe(group: g, loss: loss, endsUnit: endsUnit)
     let before = groups[g].interval
     groups[g].observe(loss)
     statistics[g].count += 1
@@ -316,16 +409,27 @@ public struct SequentialTester: Sendable, Codable {
     let tolerance = configuration.tolerance
     // A stopping condition, once true, stays true (monotone bounds): only the
     // ones not yet established can need an exact evaluation.
-    let lowerMayCross = !(lowerAtEvaluation > tolerance) && lowerAtEvaluation + slack + margin > tolerance
+    let lowerMayCross = configuration.method == .confidenceSequence
+      && !(lowerAtEvaluation > tolerance) && lowerAtEvaluation + slack + margin > tolerance
     let upperMayCross = !(upperAtEvaluation < tolerance) && upperAtEvaluation - slack - margin < tolerance
     if lowerMayCross || upperMayCross || backwards {
       evaluate()
     }
     var now: (SequentialDecision, DecisionReason)? = nil
-    if lowerAtEvaluation > tolerance {
+    if let betting = cvarBetting {
+      if betting.rejected {
+        now = (.violation, .eProcess)
+      } else if upperAtEvaluation < tolerance {
+        now = (.withinTolerance, .cvarUpperBound)
+      }
+    } else if lowerAtEvaluation > tolerance {
       now = (.violation, .cvarLowerBound)
     } else if upperAtEvaluation < tolerance {
       now = (.withinTolerance, .cvarUpperBound)
+    }
+    if let betting = l2Betting, betting.rejected {
+      disparityEverDetected = true
+      if now == nil { now = (.disparityDetected, .l2Test) }
     }
     if var test = l2Test, observations == test.nextLook {
       let look = test.look(statistics: statistics, weights: configuration.weights, observations: observations)

@@ -4,6 +4,8 @@ import CVaRSequential
 import Foundation
 
 extension SamplerKind: ExpressibleByArgument {}
+extension SequentialMethod: ExpressibleByArgument {}
+extension BettingStrategy: ExpressibleByArgument {}
 
 enum SequentialFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json
@@ -55,7 +57,13 @@ struct SequentialOptions: ParsableArguments {
   @Option(help: "Sampler: iid, stratified, two-stage or adaptive. For active it picks the group of each next label. For monitor it only labels how the rows were collected: it is printed, refuses --l2-test with adaptive and --reference pooled with anything but iid, and changes nothing else.")
   var sampler: SamplerKind = .iid
 
-  @Flag(name: .customLong("l2-test"), help: "Also run the sequential L2 test of no disparity (looks at n₀·2^k, δ/2 of the budget; not with --sampler adaptive).")
+  @Option(help: ArgumentHelp("How a violation is decided: betting (the default: a betting e-process on the CVaR dual contrast pooled over all groups, rejecting when its wealth reaches 1/δ; needs the group of each row drawn with known probabilities: the declared shares for monitor, the sampler's for active) or confidence-sequence (the CVaR of the groups' confidence sequences at δ/K; valid in any arrival order, slower at many groups). Within tolerance is certified by the confidence sequences with either. docs/sequential.md.", valueName: "betting|confidence-sequence"))
+  var method: SequentialMethod = .betting
+
+  @Option(name: .customLong("betting-strategy"), help: ArgumentHelp("How the betting method sizes its bets: agrapa (the default; adaptive to the payoffs so far) or mixture (an average over 12 fixed bet fractions).", valueName: "agrapa|mixture"))
+  var bettingStrategy: BettingStrategy = .agrapa
+
+  @Flag(name: .customLong("l2-test"), help: "Also run a sequential L2 test of no disparity (δ/2 of the budget): with --method betting a betting e-process on the L2 contrast; with --method confidence-sequence looks at n₀·2^k, not with --sampler adaptive.")
   var l2Test = false
 
   @Option(name: .customLong("l2-first-look"), range: .firstLook, help: "First look n₀ of the L2 test.", valueName: "n")
@@ -74,8 +82,8 @@ struct SequentialOptions: ParsableArguments {
     if let worse, disparity == .twoSided {
       throw ValidationError("--worse \(worse.rawValue) applies to a one-sided disparity; --disparity two-sided counts both sides")
     }
-    if l2Test && sampler.isDataDependent {
-      throw ValidationError("--l2-test needs a sampler that does not look at the losses; it is not valid with --sampler adaptive")
+    if l2Test && sampler.isDataDependent && method == .confidenceSequence {
+      throw ValidationError("--l2-test with --method confidence-sequence needs a sampler that does not look at the losses; it is not valid with --sampler adaptive (use --method betting)")
     }
     if case .pooled = reference, sampler != .iid {
       throw ValidationError("--reference pooled needs rows in exchangeable order; with --sampler \(sampler.rawValue) the next row's mean is that of the chosen group, so the pooled sequence is not valid: use --reference population (the default)")
@@ -95,7 +103,7 @@ struct SequentialOptions: ParsableArguments {
       groupKeys: groups.keys, weights: w, alpha: alpha, tolerance: tolerance, delta: delta,
       disparity: DisparityKind(twoSided: disparity == .twoSided, worse: worse ?? metric.defaultWorse),
       reference: ref, l2FirstLook: l2Test ? l2FirstLook : nil,
-      budget: budget, label: label)
+      budget: budget, label: label, method: method, bettingStrategy: bettingStrategy)
   }
 }
 

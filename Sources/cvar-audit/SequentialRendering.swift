@@ -33,16 +33,26 @@ struct SequentialDocument: Encodable {
   var referenceEmptiedAt: Int?
   /// Groups whose running intersection became empty (drift within a group).
   var emptiedGroups: Int
+  /// betting or confidence-sequence.
+  var method: String
+  /// The betting CVaR e-process's wealth W (the e-value; a violation at
+  /// W ≥ 1/δ), null with the confidence-sequence method.
+  var eValue: Double?
+  /// The largest wealth reached so far.
+  var maximumEValue: Double?
 
   private enum CodingKeys: String, CodingKey {
     case decision, reason, observations, cvar, cvarInterval, referenceInterval, sampler, delta, tolerance, alpha
-    case metric, groups, tailGroups, l2Looks, referenceEmptiedAt, emptiedGroups
+    case metric, groups, tailGroups, l2Looks, referenceEmptiedAt, emptiedGroups, method, eValue, maximumEValue
   }
 
   func encode(to encoder: Encoder) throws {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(decision, forKey: .decision)
     try c.encodeIfPresent(reason, forKey: .reason)
+    try c.encode(method, forKey: .method)
+    try c.encode(eValue, forKey: .eValue)
+    try c.encode(maximumEValue, forKey: .maximumEValue)
     try c.encode(observations, forKey: .observations)
     try c.encodeIfPresent(cvar, forKey: .cvar)
     try c.encode(cvarInterval, forKey: .cvarInterval)
@@ -77,7 +87,9 @@ enum SequentialRendering {
         test.looks.map { SequentialDocument.Look(look: $0.index, observations: $0.observations, statistic: finite($0.statistic),
                               threshold: finite($0.threshold), level: $0.level, rejected: $0.rejected) }
       },
-      referenceEmptiedAt: tester.referenceEmptiedAt, emptiedGroups: tester.emptiedGroups.count)
+      referenceEmptiedAt: tester.referenceEmptiedAt, emptiedGroups: tester.emptiedGroups.count,
+      method: c.method.rawValue, eValue: tester.cvarBetting.map { finite(exp($0.logWealth)) } ?? nil,
+      maximumEValue: tester.cvarBetting.map { finite(exp($0.wealth.maximumLogWealth)) } ?? nil)
   }
 
   /// One status line: observations, the CVaR interval, the decision.
@@ -116,6 +128,12 @@ enum SequentialRendering {
       ("sampler", sampler.rawValue),
       ("groups", "\(c.groupCount)"),
     ]
+    if let betting = tester.cvarBetting {
+      rows.append(("method", "betting e-process on the pooled CVaR contrast (\(c.bettingStrategy.rawValue)); violation when the e-value reaches 1/δ = \(String(format: "%.4g", 1 / betting.level))"))
+      rows.append(("e-value", "\(String(format: "%.4g", exp(betting.logWealth))) now, largest \(String(format: "%.4g", exp(betting.wealth.maximumLogWealth)))"))
+    } else {
+      rows.append(("method", "confidence sequences (CVaR of the group bounds)"))
+    }
     if let test = tester.l2Test, let last = test.looks.last {
       rows.append(("L2 test", "\(test.looks.count) looks; last at \(last.observations): T = \(AuditRendering.signed(last.statistic, 5)), threshold \(AuditRendering.fixed(last.threshold, 5))"))
     }

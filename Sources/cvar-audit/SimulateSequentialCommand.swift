@@ -1,5 +1,6 @@
 import ArgumentParser
 import CVaRAudit
+import CVaRPlanning
 import CVaRSequential
 import Dispatch
 import Distributions
@@ -29,7 +30,11 @@ struct SimulateSequentialCommand: ParsableCommand {
     shouldDisplay: false
   )
 
-  enum Scenario: String, ExpressibleByArgument, CaseIterable { case null, boundary, alternative }
+  enum Scenario: String, ExpressibleByArgument, CaseIterable {
+    case null, boundary, alternative
+    /// The fixed-sample study's flat-tail alternative (`simulate --alternatives flat-tail`).
+    case flatTail = "flat-tail"
+  }
   enum Reference: String, ExpressibleByArgument, CaseIterable { case population, pooled }
 
   @Option var scenario: Scenario = .null
@@ -43,17 +48,41 @@ struct SimulateSequentialCommand: ParsableCommand {
   @Option(range: .probability, help: "δ.") var delta: Double = 0.05
   @Option(range: .disparity, help: "Tolerance ε0.") var tolerance: Double?
   @Option(range: .real(0, 0.7, lowerClosed: false), help: "Alternative: loss-mean gap of the rarest 20% of groups (their mean is 0.3 + gap).") var gap: Double = 0.25
+  @Option(range: .real(0, 1, lowerClosed: false), help: "flat-tail: CVaR of the alternative (ε of simulate).") var epsilon: Double = 0.1
+  @Option(range: .zipfExponent, help: "flat-tail: Zipf exponent S of the group shares p_g ∝ 1/g^S (0: uniform); the audit weights equal the shares, as in simulate.")
+  var zipf: Double = 0
   @Flag(name: .customLong("l2-test")) var l2Test = false
   @Option(help: "Reference: population or pooled.") var reference: Reference = .population
   @Option(name: .customLong("l2-first-look"), range: .firstLook, help: "First look of the L2 test.") var l2FirstLook: Int = 256
+  @Option(help: "How a violation is decided: betting (e-process on the pooled CVaR contrast) or confidence-sequence (group sequences at δ/K).")
+  var method: SequentialMethod = .betting
+  @Option(help: "Betting strategy: mixture or agrapa.") var strategy: BettingStrategy = .agrapa
   @Flag(name: .customLong("measure-throughput"), help: "Time SequentialTester.observe on --horizon pre-drawn observations (iid groups).")
   var measureThroughput = false
 
   func validate() throws {
-    if l2Test && sampler.isDataDependent { throw ValidationError("--l2-test is not valid with --sampler adaptive") }
+    if l2Test && sampler.isDataDependent && method == .confidenceSequence {
+      throw ValidationError("--l2-test is not valid with --sampler adaptive and --method confidence-sequence")
+    }
+    if scenario == .flatTail {
+      let p = profileValue
+      guard Alternative.flatTail.rates(base: 0.3, epsilon: epsilon, alpha: alpha, weights: p.shares(groupCount: groups),
+                                       shares: p.shares(groupCount: groups)) != nil else {
+        throw ValidationError("--epsilon \(epsilon) is not reachable from the base rate 0.3 at this α and K")
+      }
+    }
   }
 
+  var profileValue: GroupProfile { zipf == 0 ? .uniform : .zipf(zipf) }
+
   func scenarioValue() -> SequentialScenario {
+    var s = baseScenario()
+    s.configuration.method = method
+    s.configuration.bettingStrategy = strategy
+    return s
+  }
+
+  func baseScenario() -> SequentialScenario {
     let look = l2Test ? l2FirstLook : nil
     switch scenario {
     case .null:
@@ -65,6 +94,16 @@ struct SimulateSequentialCommand: ParsableCommand {
     case .alternative:
       return .alternative(groups: groups, unbalanced: unbalanced, gap: gap, alpha: alpha, tolerance: tolerance ?? 0.05,
                           delta: delta, l2FirstLook: look, horizon: horizon, pooledReference: reference == .pooled)
+    case .flatTail:
+      // simulate's cell: weights = shares, the reference their weighted mean,
+      // the rarest groups of weight α at 0.3 + ε/(1 − w(A)); tolerance 0 (the
+      // fixed-sample tests' null of no disparity) unless given.
+      let p = profileValue.shares(groupCount: groups)
+      let means = Alternative.flatTail.rates(base: 0.3, epsilon: epsilon, alpha: alpha, weights: p, shares: p)!
+      let configuration = SequentialConfiguration(
+        groupKeys: (0..<groups).map { ["g\($0)"] }, weights: p, alpha: alpha, tolerance: tolerance ?? 0, delta: delta,
+        reference: reference == .pooled ? .pooled : .population(p), l2FirstLook: look)
+      return SequentialScenario(populationShares: p, means: means, configuration: configuration, horizon: horizon)
     }
   }
 
@@ -74,7 +113,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       try printThroughput(s)
       return
     }
-    let stop = scenario == .alternative
+    let stop = scenario == .alternative || scenario == .flatTail
     let start = DispatchTime.now().uptimeNanoseconds
     // Replicates are independent streams of one seed: the result does not
     // depend on how they are spread over threads.
@@ -90,7 +129,7 @@ struct SimulateSequentialCommand: ParsableCommand {
     struct Output: Encodable {
       var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
       var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
-      var reference: String, trueCVaR: Double
+      var reference: String, trueCVaR: Double, method: String, strategy: String, zipf: Double?
       var summary: SimulationSummary
       var seconds: Double
     }
@@ -99,6 +138,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
       gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
       reference: scenario == .boundary ? "known" : reference.rawValue, trueCVaR: s.trueCVaR,
+      method: method.rawValue, strategy: strategy.rawValue, zipf: scenario == .flatTail ? zipf : nil,
       summary: summary, seconds: seconds)))
   }
 

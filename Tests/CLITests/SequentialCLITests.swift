@@ -51,8 +51,11 @@ private let compasOptions = "--label two_year_recid --score decile_score --thres
     #expect(r.status == 0, "\(r.stderr)")
     let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     #expect(json["decision"] as? String == "violation")
+    // The default betting method decides by the e-value, not the interval.
+    #expect(json["method"] as? String == "betting" && json["reason"] as? String == "eProcess")
+    #expect((json["maximumEValue"] as? Double ?? 0) >= 20)
     let interval = try #require(json["cvarInterval"] as? [Double])
-    #expect(interval[0] > 0.05 && interval[0] <= interval[1])
+    #expect(interval[0] <= interval[1])
     #expect((json["line"] as? Int ?? 0) > 1)
     #expect(json["sampler"] as? String == "iid" && json["delta"] as? Double == 0.05)
     #expect((json["observations"] as? Int ?? 0) > 0)
@@ -107,11 +110,28 @@ private let compasOptions = "--label two_year_recid --score decile_score --thres
     #expect(other.stderr.contains("another configuration") && other.stderr.contains("delta (0.05 vs 0.01)"), "\(other.stderr)")
   }
 
+  /// --method confidence-sequence keeps the earlier decision rule: the
+  /// interval's lower end crosses the tolerance.
+  @Test func confidenceSequenceMethodDecidesByTheInterval() throws {
+    let r = try shell("""
+      (head -1 "$COMPAS"; tail -n +2 "$COMPAS" | awk 'BEGIN{srand(7)} {print rand() "\\t" $0}' | sort -n | cut -f2-) > "${TMPDIR:-/tmp}/cvar-seq-cs-$$.csv"
+      "$BIN" monitor --input "${TMPDIR:-/tmp}/cvar-seq-cs-$$.csv" \(compasOptions) --method confidence-sequence --format json
+      status=$?; rm -f "${TMPDIR:-/tmp}/cvar-seq-cs-$$.csv"; exit $status
+      """)
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect(json["decision"] as? String == "violation" && json["reason"] as? String == "cvarLowerBound")
+    #expect(json["method"] as? String == "confidence-sequence" && json["eValue"] is NSNull)
+    let interval = try #require(json["cvarInterval"] as? [Double])
+    #expect(interval[0] > 0.05 && interval[0] <= interval[1])
+  }
+
   @Test func badOptions() throws {
     for (args, message) in [
       ("--delta 1.5", "'--delta <delta>': expected a number in [1e-12, 0.999999999999], found 1.5"),
       ("--alpha 0", "'--alpha <alpha>': expected a number in (0, 1], found 0"),
-      ("--sampler adaptive --l2-test", "not valid with --sampler adaptive"),
+      ("--method confidence-sequence --sampler adaptive --l2-test", "not valid with --sampler adaptive"),
+      ("--method bet", "--method"),
       ("--input - --group-by race --metric loss:l", "needs --groups-from"),
       ("--budget 0", "'--budget <n>': expected an integer in [1, 9007199254740992], found 0"),
     ] {

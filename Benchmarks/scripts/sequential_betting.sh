@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The betting e-process (the default sequential method) against the
+# fixed-sample L2 test (docs/sequential.md, docs/method.md §10).
+#
+# Cells: K in {16, 256, 1024, 4096} x shares {uniform, zipf:1} x samplers
+# {iid, stratified, two-stage, adaptive}:
+#  - alternative: simulate's flat-tail cell (base rate 0.3, CVaR_0.1 = eps = 0.1
+#    on weight alpha = 0.1, audit weights = shares, population reference,
+#    tolerance 0: the fixed-sample tests' null of no disparity). ALT_RUNS
+#    seeded streams, each stopped at the decision or at ALT_HORIZON rows;
+#    median / p90 rows to decision (a stream without one counts as the horizon).
+#  - null: every group at 0.3, tolerance 0 (every contrast has mean exactly 0),
+#    Zipf or equal shares, uniform weights; NULL_RUNS streams of NULL_HORIZON
+#    rows; a stream counts if it EVER declares a violation (checked after
+#    every row; streams go on after other decisions).
+#  - boundary: known reference 0.3, alpha = 0.25, the alpha*K rarest groups
+#    at 0.3 + 0.1 = tolerance (CVaR = eps0 exactly), same counting.
+#  - n*: `cvar-audit simulate --tests l2 --alternatives flat-tail --power 0.8`
+#    (iid, stratified, two-stage; Monte-Carlo calibration), the fixed-sample
+#    size the alternative cells are compared with (adaptive against iid).
+# Usage: Benchmarks/scripts/sequential_betting.sh [ALT_RUNS] [NULL_RUNS] [ALT_HORIZON] [NULL_HORIZON]
+#   BIN=path/to/cvar-audit to use a built binary (else a release build).
+# Writes Benchmarks/results/sequential_betting.jsonl, sequential_betting_nstar.csv
+# and sequential_betting.md (the table).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ALT_RUNS=${1:-1000}
+NULL_RUNS=${2:-1000}
+ALT_HORIZON=${3:-1000000}
+NULL_HORIZON=${4:-100000}
+if [ -z "${BIN:-}" ]; then
+  swift build -c release --product cvar-audit >/dev/null
+  BIN=.build/release/cvar-audit
+fi
+OUT=Benchmarks/results/sequential_betting.jsonl
+NSTAR=Benchmarks/results/sequential_betting_nstar.csv
+TABLE=Benchmarks/results/sequential_betting.md
+START=$(date +%s)
+"$BIN" simulate --groups 16,256,1024,4096 --profiles uniform,zipf:1 --tests l2 --alternatives flat-tail \
+  --samplers iid,stratified,two-stage --power 0.8 --replicates 500 --calibration-replicates 1000 --seed 2029 \
+  --format csv --no-progress > "$NSTAR"
+: > "$OUT"
+run() { "$BIN" simulate-sequential "$@" | tr -d '\n' >> "$OUT"; echo >> "$OUT"; }
+for K in 16 256 1024 4096; do
+  for Z in 0 1; do
+    for S in iid stratified two-stage adaptive; do
+      run --scenario flat-tail --zipf "$Z" --groups "$K" --sampler "$S" --runs "$ALT_RUNS" --horizon "$ALT_HORIZON" --seed 2030
+    done
+  done
+done
+for K in 16 256 1024 4096; do
+  for U in "" --unbalanced; do
+    for S in iid stratified two-stage adaptive; do
+      run --scenario null $U --groups "$K" --sampler "$S" --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" --seed 2031
+      run --scenario boundary $U --alpha 0.25 --tolerance 0.1 --groups "$K" --sampler "$S" --runs "$NULL_RUNS" \
+        --horizon "$NULL_HORIZON" --seed 2032
+    done
+  done
+done
+python3 Benchmarks/scripts/sequential_betting_table.py "$OUT" "$NSTAR" \
+  "Benchmarks/scripts/sequential_betting.sh $ALT_RUNS $NULL_RUNS $ALT_HORIZON $NULL_HORIZON" \
+  "$(( $(date +%s) - START ))" > "$TABLE"
+cat "$TABLE"
