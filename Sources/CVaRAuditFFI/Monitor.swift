@@ -26,6 +26,9 @@ struct MonitorRequest: Decodable {
   var referenceValue: Double?
   var l2FirstLook: Int?
   var budget: Int?
+  /// betting (default, as `cvar-audit monitor`) or confidence-sequence; agrapa or mixture.
+  var method: String?
+  var bettingStrategy: String?
 
   func configuration() throws -> SequentialConfiguration {
     func fail(_ m: String) -> ColumnError { ColumnError(description: m) }
@@ -54,9 +57,15 @@ struct MonitorRequest: Decodable {
       ref = .value(v)
     default: throw fail("reference must be 'pooled', 'population' or a rate in [0, 1] (got '\(reference)')")
     }
+    guard let how = SequentialMethod(rawValue: method ?? SequentialMethod.betting.rawValue) else {
+      throw fail("method must be 'betting' or 'confidence-sequence' (got '\(method ?? "")')")
+    }
+    guard let strategy = BettingStrategy(rawValue: bettingStrategy ?? BettingStrategy.agrapa.rawValue) else {
+      throw fail("betting_strategy must be 'agrapa' or 'mixture' (got '\(bettingStrategy ?? "")')")
+    }
     return SequentialConfiguration(groupKeys: groupKeys, weights: weights, alpha: alpha, tolerance: tolerance,
                                    delta: delta, disparity: kind, reference: ref, l2FirstLook: l2FirstLook,
-                                   budget: budget)
+                                   budget: budget, method: how, bettingStrategy: strategy)
   }
 }
 
@@ -86,6 +95,11 @@ struct MonitorState: Encodable {
   /// became empty, else null; and the groups whose intersection became empty.
   var referenceEmptiedAt: Int?
   var emptiedGroups: Int
+  /// betting or confidence-sequence; the betting e-process's current and largest
+  /// value (null with the confidence-sequence method), as `cvar-audit monitor`'s JSON.
+  var method: String
+  var eValue: Double?
+  var maximumEValue: Double?
 
   init(_ tester: SequentialTester, consumed: Int) {
     func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
@@ -105,6 +119,34 @@ struct MonitorState: Encodable {
     }
     referenceEmptiedAt = tester.referenceEmptiedAt
     emptiedGroups = tester.emptiedGroups.count
+    method = tester.configuration.method.rawValue
+    eValue = tester.cvarBetting.flatMap { finite(exp($0.logWealth)) }
+    maximumEValue = tester.cvarBetting.flatMap { finite(exp($0.wealth.maximumLogWealth)) }
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case decision, reason, observations, decisionObservation, consumed, cvar, cvarInterval, referenceInterval
+    case tailGroups, l2Looks, referenceEmptiedAt, emptiedGroups, method, eValue, maximumEValue
+  }
+
+  /// eValue and maximumEValue are written as null when absent (the CLI's document keeps them).
+  func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(decision, forKey: .decision)
+    try c.encodeIfPresent(reason, forKey: .reason)
+    try c.encode(observations, forKey: .observations)
+    try c.encodeIfPresent(decisionObservation, forKey: .decisionObservation)
+    try c.encode(consumed, forKey: .consumed)
+    try c.encodeIfPresent(cvar, forKey: .cvar)
+    try c.encode(cvarInterval, forKey: .cvarInterval)
+    try c.encode(referenceInterval, forKey: .referenceInterval)
+    try c.encode(tailGroups, forKey: .tailGroups)
+    try c.encodeIfPresent(l2Looks, forKey: .l2Looks)
+    try c.encode(referenceEmptiedAt, forKey: .referenceEmptiedAt)
+    try c.encode(emptiedGroups, forKey: .emptiedGroups)
+    try c.encode(method, forKey: .method)
+    try c.encode(eValue, forKey: .eValue)
+    try c.encode(maximumEValue, forKey: .maximumEValue)
   }
 }
 

@@ -89,7 +89,8 @@ class Monitor:
                  weights: Union[str, Sequence[float]] = "uniform", shares: Optional[Sequence[float]] = None,
                  disparity: str = "one-sided", worse: Optional[str] = None,
                  reference: Union[str, float, None] = None, l2_test: bool = False,
-                 l2_first_look: int = 256, budget: Optional[int] = None) -> None:
+                 l2_first_look: int = 256, budget: Optional[int] = None, method: str = "betting",
+                 betting_strategy: str = "agrapa") -> None:
         """Declares the groups and the test.
 
         Args:
@@ -109,6 +110,12 @@ class Monitor:
                 default with ``--groups-from``), else ``pooled``.
             l2_test: add the sequential L2 test (δ split in half), first look at ``l2_first_look``.
             budget: stop with ``budgetExhausted`` after this many observations.
+            method: ``betting`` (a violation is declared when the betting e-process on the CVaR
+                dual contrast, pooled over the groups, reaches 1/δ; the default, as
+                ``cvar-audit monitor``) or ``confidence-sequence`` (when the CVaR's lower
+                confidence bound exceeds the tolerance). ``withinTolerance`` always comes from the
+                confidence sequences.
+            betting_strategy: ``agrapa`` or ``mixture``: how the e-process chooses its bets.
         """
         self._handle = None
         name, self._loss_column = _metric(metric, loss)
@@ -155,6 +162,8 @@ class Monitor:
             request["l2FirstLook"] = int(l2_first_look)
         if budget is not None:
             request["budget"] = int(budget)
+        request["method"] = method
+        request["bettingStrategy"] = betting_strategy
         self._request = request
         self._handle, self.state = _native.monitor_new(request)
 
@@ -239,6 +248,13 @@ class Monitor:
         return tuple(float("nan") if x is None else x for x in self.state["cvarInterval"])
 
     @property
+    def e_value(self) -> float:
+        """The betting e-process's current value W_t (NaN with the confidence-sequence method);
+        a violation is declared once W_t ≥ 1/δ."""
+        v = self.state.get("eValue")
+        return float("nan") if v is None else v
+
+    @property
     def tail_groups(self) -> List[Tuple[str, ...]]:
         return [self.keys[g] for g in self.state["tailGroups"]]
 
@@ -259,6 +275,9 @@ class Monitor:
         # Always present (null when it did not happen), as in the CLI's document.
         doc["referenceEmptiedAt"] = s.get("referenceEmptiedAt")
         doc["emptiedGroups"] = s["emptiedGroups"]
+        doc["method"] = s["method"]
+        doc["eValue"] = s.get("eValue")
+        doc["maximumEValue"] = s.get("maximumEValue")
         return doc
 
     def __repr__(self) -> str:

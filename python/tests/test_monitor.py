@@ -30,6 +30,9 @@ def same_as_cli(m, expected):
     (["--metric", "for", "--tolerance", "0.1"], dict(metric="for", tolerance=0.1)),
     (["--metric", "accuracy", "--tolerance", "0.05"], dict(metric="accuracy", tolerance=0.05)),
     (["--metric", "selection", "--worse", "lower", "--tolerance", "0.05"], dict(metric="selection", worse="lower", tolerance=0.05)),
+    # The confidence-sequence method, and the mixture betting strategy.
+    (["--method", "confidence-sequence"], dict(method="confidence-sequence")),
+    (["--betting-strategy", "mixture", "--tolerance", "0.02"], dict(betting_strategy="mixture", tolerance=0.02)),
 ])
 def test_monitor_matches_cli_on_compas(cli, compas, options, kwargs):
     expected = run_cli(cli, ["monitor", *options])
