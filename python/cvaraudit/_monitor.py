@@ -120,6 +120,9 @@ class Monitor:
             "groupKeys": [list(key) for key in self.keys], "weights": w, "alpha": float(alpha),
             "tolerance": float(tolerance), "delta": float(delta), "disparity": disparity,
         }
+        if shares is not None:
+            # The betting method draws each row's group from these shares (as cvar-audit monitor).
+            request["shares"] = [float(x) for x in shares]
         if reference is None:
             reference = "population" if shares is not None else "pooled"
         if isinstance(reference, str):
@@ -239,6 +242,9 @@ class Monitor:
         # Always present (null when it did not happen), as in the CLI's document.
         doc["referenceEmptiedAt"] = s.get("referenceEmptiedAt")
         doc["emptiedGroups"] = s["emptiedGroups"]
+        doc["method"] = s["method"]
+        doc["eValue"] = s.get("eValue")
+        doc["maximumEValue"] = s.get("maximumEValue")
         return doc
 
     def __repr__(self) -> str:
