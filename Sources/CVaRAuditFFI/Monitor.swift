@@ -26,9 +26,18 @@ struct MonitorRequest: Decodable {
   var referenceValue: Double?
   var l2FirstLook: Int?
   var budget: Int?
-  /// betting (default, as `cvar-audit monitor`) or confidence-sequence; agrapa or mixture.
+  /// "betting" (the default, as `cvar-audit monitor`) or "confidence-sequence".
   var method: String?
+  /// "agrapa" (the default) or "mixture".
   var bettingStrategy: String?
+
+  /// The design of the betting method: rows drawn from the declared shares
+  /// (as `cvar-audit monitor`), equal shares when none are given.
+  var design: SamplingDesign? {
+    guard let shares, shares.count == groupKeys.count, shares.reduce(0, +) > 0 else { return nil }
+    let total = shares.reduce(0, +)
+    return .probabilities(shares.map { $0 / total })
+  }
 
   func configuration() throws -> SequentialConfiguration {
     func fail(_ m: String) -> ColumnError { ColumnError(description: m) }
@@ -57,15 +66,15 @@ struct MonitorRequest: Decodable {
       ref = .value(v)
     default: throw fail("reference must be 'pooled', 'population' or a rate in [0, 1] (got '\(reference)')")
     }
-    guard let how = SequentialMethod(rawValue: method ?? SequentialMethod.betting.rawValue) else {
+    guard let chosen = SequentialMethod(rawValue: method ?? "betting") else {
       throw fail("method must be 'betting' or 'confidence-sequence' (got '\(method ?? "")')")
     }
-    guard let strategy = BettingStrategy(rawValue: bettingStrategy ?? BettingStrategy.agrapa.rawValue) else {
+    guard let strategy = BettingStrategy(rawValue: bettingStrategy ?? "agrapa") else {
       throw fail("betting_strategy must be 'agrapa' or 'mixture' (got '\(bettingStrategy ?? "")')")
     }
     return SequentialConfiguration(groupKeys: groupKeys, weights: weights, alpha: alpha, tolerance: tolerance,
                                    delta: delta, disparity: kind, reference: ref, l2FirstLook: l2FirstLook,
-                                   budget: budget, method: how, bettingStrategy: strategy)
+                                   budget: budget, method: chosen, bettingStrategy: strategy)
   }
 }
 
@@ -200,7 +209,7 @@ public func cvaraudit_monitor_new(
     } catch {
       throw ColumnError(description: "internal error: malformed monitor request (\(error))")
     }
-    let box = MonitorBox(SequentialTester(configuration: try decoded.configuration()))
+    let box = MonitorBox(SequentialTester(configuration: try decoded.configuration(), design: decoded.design))
     let state = try SortedJSONEncoder.encode(MonitorState(box.tester, consumed: 0))
     handle.pointee = Unmanaged.passRetained(box).toOpaque()
     return reply(state, output, 0)

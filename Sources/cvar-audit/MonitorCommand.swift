@@ -69,7 +69,9 @@ struct MonitorCommand: ParsableCommand {
         throw InputError(file: resume, message: "\(error)")
       }
     } else {
-      tester = SequentialTester(configuration: configuration)
+      // Rows of an i.i.d. stream: the group of the next row is drawn from
+      // the declared shares (what the betting method weights by).
+      tester = SequentialTester(configuration: configuration, design: .probabilities(declared.shares))
     }
 
     var rowsRead = 0

@@ -106,6 +106,8 @@ enum SequentialRendering {
     let c = tester.configuration
     switch tester.decision {
     case .continue: return "no decision yet"
+    case .violation where tester.reason == .eProcess:
+      return "VIOLATION: the e-value of CVaR > ε0 = \(c.tolerance) reached 1/δ = \(String(format: "%.4g", 1 / c.bettingLevel))"
     case .violation: return "VIOLATION: the CVaR lower confidence bound exceeds ε0 = \(c.tolerance)"
     case .withinTolerance: return "WITHIN TOLERANCE: the CVaR upper confidence bound is below ε0 = \(c.tolerance)"
     case .disparityDetected:
@@ -124,7 +126,9 @@ enum SequentialRendering {
       ("CVaR_\(c.alpha) estimate", AuditRendering.signed(s.cvar)),
       ("anytime-valid interval", "[\(AuditRendering.signed(s.cvarInterval.lower)), \(AuditRendering.signed(s.cvarInterval.upper))]"),
       ("reference (\(referenceName(c.reference))) interval", "[\(AuditRendering.fixed(s.referenceInterval.lower)), \(AuditRendering.fixed(s.referenceInterval.upper))]"),
-      ("δ", "\(c.delta) (\(c.l2FirstLook == nil ? "all" : "half") to the confidence sequences, \(String(format: "%.3g", c.confidenceSequenceLevel)) each for \(c.groupCount) groups\(c.reference == .pooled ? " + pooled reference" : ""))"),
+      ("δ", c.method == .betting
+        ? "\(c.delta) (\(c.l2FirstLook == nil ? "all" : "half") to the e-process; the confidence sequences of the within-tolerance side at \(String(format: "%.3g", c.confidenceSequenceLevel)) each for \(c.groupCount) groups\(c.reference == .pooled ? " + pooled reference" : ""))"
+        : "\(c.delta) (\(c.l2FirstLook == nil ? "all" : "half") to the confidence sequences, \(String(format: "%.3g", c.confidenceSequenceLevel)) each for \(c.groupCount) groups\(c.reference == .pooled ? " + pooled reference" : ""))"),
       ("sampler", sampler.rawValue),
       ("groups", "\(c.groupCount)"),
     ]

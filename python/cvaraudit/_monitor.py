@@ -147,6 +147,9 @@ class Monitor:
             request["worse"] = worse
         elif disparity == "one-sided":
             request["worse"] = _describe(self.metric)["worse"]
+        if shares is not None:
+            # The betting method draws each row's group from these shares (as cvar-audit monitor).
+            request["shares"] = [float(x) for x in shares]
         if reference is None:
             reference = "population" if shares is not None else "pooled"
         if isinstance(reference, str):
