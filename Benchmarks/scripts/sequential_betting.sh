@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The betting e-process (the default sequential method) against the
-# fixed-sample L2 test (docs/sequential.md, docs/method.md §10).
+# fixed-sample L2 test (docs/guide/sequential.md, docs/method.md §10).
 #
 # Cells: K in {16, 256, 1024, 4096} x shares {uniform, zipf:1} x samplers
 # {iid, stratified, two-stage, adaptive}:
