@@ -270,9 +270,32 @@ enum AuditRendering {
     return out
   }
 
-  /// The verdict's lines under a "verdict" heading, indented.
+  /// The verdict's lines under a "verdict" heading, each item indented by
+  /// two spaces and wrapped at `textWidth` with four.
   static func verdictText(_ v: Verdict) -> String {
-    "verdict\n" + v.lines.map { "  " + $0 + "\n" }.joined()
+    "verdict\n" + v.lines.map { wrapped($0, first: "  ", rest: "    ") }.joined()
+  }
+
+  /// The width the verdict, the warnings and the list of groups without a rate are wrapped at.
+  static let textWidth = 100
+
+  /// `text` broken at spaces into lines of at most `textWidth` characters
+  /// (a longer word stays whole), the first line prefixed by `first`, the
+  /// others by `rest`; each line ends with a newline.
+  ///
+  /// - Complexity: O(text.count).
+  static func wrapped(_ text: String, first: String, rest: String) -> String {
+    var out = "", line = first, empty = true
+    for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+      if !empty && line.count + 1 + word.count > textWidth {
+        out += line + "\n"
+        line = rest + word
+      } else {
+        line += (empty ? "" : " ") + word
+      }
+      empty = false
+    }
+    return out + line + "\n"
   }
 
   /// The summary rows of the small-cell check: the small groups' share of
@@ -296,7 +319,7 @@ enum AuditRendering {
     var out = "warning: \(fixed(100 * small.tailShare, 1))% of the CVaR's tail weight comes from groups with fewer than \(n) rows "
     out += "(more than \(fixed(100 * small.rule.share, 0))%, --small-n/--small-share): the plug-in CVaR \(signed(cvar)) is driven by small, noisy cells"
     if small.prior != nil { out += "; the empirical-Bayes CVaR, which shrinks them, is \(signed(small.shrunkenCVaR))" }
-    return out + ". --sort lower-bound or --min-n \(n) lists the groups shown worse with confidence.\n"
+    return wrapped(out + ". --sort lower-bound or --min-n \(n) lists the groups shown worse with confidence.", first: "", rest: "  ")
   }
 
   /// What --sort orders an audit's groups by (nil: the disparity order they are in).
@@ -322,8 +345,8 @@ enum AuditRendering {
     guard !keys.isEmpty else { return "" }
     let examples = keys.prefix(withoutRateExamples).map(displayKey).joined(separator: "; ")
     let more = keys.count > withoutRateExamples ? "e.g. \(examples); …" : examples
-    return "\(CountText.counted(keys.count, "group")) with rows but no rate for this metric: \(more)"
-      + (keys.count > withoutRateExamples ? " (all in --format \(formats))" : "") + "\n"
+    return wrapped("\(CountText.counted(keys.count, "group")) with rows but no rate for this metric: \(more)"
+      + (keys.count > withoutRateExamples ? " (all in --format \(formats))" : ""), first: "", rest: "  ")
   }
 
   static func referenceName(_ r: Reference) -> String {

@@ -21,7 +21,7 @@ struct GroupListOptions: ParsableArguments {
   static let allGroupsUpTo = 40
   static let defaultTop = 20
 
-  @Option(range: .shownGroups, help: "Rows in each group table of the text output; 0 shows all. Default: every group when K ≤ \(allGroupsUpTo), else \(defaultTop). JSON and CSV keep every group.", valueName: "N")
+  @Option(range: .shownGroups, help: "Rows in each group table of the text output; 0 shows all. Default: every group when K ≤ \(allGroupsUpTo), else \(defaultTop) (in `test`, at least every group with Holm ≤ δ). JSON and CSV keep every group.", valueName: "N")
   var top: Int?
 
   @Option(name: .customLong("min-n"), range: .rows, help: "Hide groups with fewer than N rows from the text tables (the footer counts them; JSON and CSV keep them).", valueName: "N")
@@ -72,9 +72,10 @@ struct GroupListing<Item> {
   ///   - items: in the disparity order (the tie rule's), which breaks ties of any other order.
   ///   - rows: an item's n; `keyValue`: the value --sort orders by (larger first unless `ascending`).
   ///   - applyMinN: false for a table that --min-n does not thin (the significant groups).
+  ///   - atLeast: rows shown by default whatever K (without --top): the Holm-significant groups.
   /// - Complexity: O(K log K).
   init(_ items: [Item], options: GroupListSettings, rows: (Item) -> Int, sortValue: ((Item) -> Double)? = nil,
-       ascending: Bool = false, applyMinN: Bool = true) {
+       ascending: Bool = false, applyMinN: Bool = true, atLeast: Int = 0) {
     var kept = applyMinN ? items.filter { rows($0) >= options.minN } : items
     small = items.count - kept.count
     if let sortValue {
@@ -88,7 +89,7 @@ struct GroupListing<Item> {
       }
       kept = order.map { kept[$0] }
     }
-    let limit = options.limit(groups: items.count)
+    let limit = options.top == nil ? max(options.limit(groups: items.count), atLeast) : options.limit(groups: items.count)
     shown = Array(kept.prefix(limit))
     more = kept.count - shown.count
   }

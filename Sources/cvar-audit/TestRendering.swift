@@ -244,7 +244,7 @@ enum TestRendering {
           out += "none\n"
         } else {
           let listing = GroupListing(significant, options: list, rows: \.statistics.count, sortValue: sortValue,
-                                     ascending: list.sort == .p, applyMinN: false)
+                                     ascending: list.sort == .p, applyMinN: false, atLeast: holm)
           out += groupRows(listing.shown) + listing.footer(noun: "significant group", formats: "json", minN: list.minN)
         }
         let others = r.groups.filter { !($0.benjaminiHochberg <= r.delta) }

@@ -139,7 +139,12 @@ import FixtureSupport
   @Test func groupsWithoutARateAreCountedWithFiveExamples() throws {
     let r = try runCLI(["audit", "--metric", "fnr"] + Self.rowOptions, stdin: Self.withoutRate)
     #expect(r.status == 0, "\(r.stderr)")
-    let line = try #require(r.stdout.split(separator: "\n").first { $0.contains("no rate") })
+    let lines = r.stdout.split(separator: "\n").map(String.init)
+    let first = try #require(lines.firstIndex { $0.contains("no rate") })
+    // Wrapped at 100 characters, continued with two spaces.
+    #expect(lines[first...].allSatisfy { $0.count <= 100 })
+    let line = ([lines[first]] + lines[(first + 1)...].prefix { $0.hasPrefix("  ") }.map { String($0.dropFirst(2)) })
+      .joined(separator: " ")
     #expect(line.hasPrefix("12 groups with rows but no rate for this metric: e.g. none"))
     #expect(line.hasSuffix("; … (all in --format json/csv)"))
     #expect(line.components(separatedBy: "; ").count == 6)
@@ -147,10 +152,10 @@ import FixtureSupport
     #expect(t.stdout.contains("12 groups with rows but no rate for this metric: e.g. "))
     // CSV: every group, those without a rate with n = 0 and the other fields empty.
     let csv = try runCLI(["audit", "--metric", "fnr", "--format", "csv"] + Self.rowOptions, stdin: Self.withoutRate)
-    let lines = csv.stdout.split(separator: "\n").map(String.init)
-    #expect(lines.count == 1 + 4 + 12)
-    let columns = lines[0].split(separator: ",").count
-    let empty = lines.filter { $0.hasPrefix("none") }
+    let rows = csv.stdout.split(separator: "\n").map(String.init)
+    #expect(rows.count == 1 + 4 + 12)
+    let columns = rows[0].split(separator: ",").count
+    let empty = rows.filter { $0.hasPrefix("none") }
     #expect(empty.count == 12)
     for row in empty {
       let fields = row.split(separator: ",", omittingEmptySubsequences: false)
@@ -181,5 +186,17 @@ import FixtureSupport
     // The test's tail lists the same groups in the same order.
     let t = try runCLI(["test", "--alpha", "0.25", "--permutations", "99"] + Self.rowOptions, stdin: data)
     #expect(Self.tableRows(t.stdout, after: "tail groups").map(Self.label) == ["t6", "t8", "t5", "t9", "t3"])
+  }
+
+  /// Without --top, the significant table shows every Holm-significant group even above 20 of them.
+  @Test func everyHolmSignificantGroupIsShownByDefault() throws {
+    let data = Self.csv((0..<25).map { ("bad\($0)", 200, 100) } + (0..<40).map { ("ok\($0)", 200, 20) })
+    let r = try runCLI(["test", "--permutations", "99"] + Self.rowOptions, stdin: data)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("25 with Holm ≤ δ (family-wise, *)"))
+    #expect(Self.tableRows(r.stdout, after: "significantly worse groups").count == 25)
+    let five = try runCLI(["test", "--permutations", "99", "--top", "5"] + Self.rowOptions, stdin: data)
+    #expect(Self.tableRows(five.stdout, after: "significantly worse groups").count == 5)
+    #expect(five.stdout.contains("… 20 more significant groups; use --top 0 for all, or --format json"))
   }
 }

@@ -15,7 +15,11 @@ import FixtureSupport
   static func verdictLines(_ text: String) -> [String] {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     guard let start = lines.firstIndex(of: "verdict") else { return [] }
-    return lines[(start + 1)...].prefix { $0.hasPrefix("  ") }.map { String($0.dropFirst(2)) }
+    var items: [String] = []
+    for line in lines[(start + 1)...].prefix(while: { $0.hasPrefix("  ") }) {
+      if line.hasPrefix("    ") { items[items.count - 1] += " " + line.dropFirst(4) } else { items.append(String(line.dropFirst(2))) }
+    }
+    return items
   }
 
   @Test(arguments: ["error", "fnr", "fpr"])

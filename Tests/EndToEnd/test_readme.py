@@ -308,5 +308,7 @@ def test_notebook_monitor_matches_readme():
     assert decision.upper() in block
     assert re.search(rf"decided at\s+line {line} of the input", block)
     assert re.search(rf"observations\s+({observations}|{int(observations):,})\n", block)
-    assert re.search(rf"estimate\s+\+{re.escape(cvar)}", block)
-    assert f"[+{low}, +{high}]" in block
+    def signed(x):
+        return x if x.startswith("-") else "+" + x
+    assert re.search(rf"estimate\s+{re.escape(signed(cvar))}", block)
+    assert f"[{signed(low)}, {signed(high)}]" in block
