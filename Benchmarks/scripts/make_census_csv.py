@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a seeded census-like CSV: many intersectional groups, most of them tiny.
 
-    python3 Benchmarks/scripts/make_census_csv.py OUT.csv [--rows 99762] [--seed 7]
+    python3 Benchmarks/scripts/make_census_csv.py OUT.csv [--rows 99762] [--seed 7] [--bad-error 0.30]
 
 It stands in for a survey extract (the shape of the 99,762-row, six-attribute census file of
 issue 12, which cannot be redistributed): six attributes with skewed marginals drawn independently
@@ -34,6 +34,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--rows", type=int, default=99_762)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--bad-error", type=float, default=0.30,
+                    help="error rate of the truly worse cells (age 16-24 with primary education)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     n = args.rows
@@ -44,7 +46,7 @@ def main():
     y = (rng.random(n) < 0.24).astype(int)
     error = np.full(n, 0.12)
     young_low_ed = (codes["age"] == 0) & (codes["education"] == 0)
-    error[young_low_ed] = 0.30
+    error[young_low_ed] = args.bad_error
     error[(codes["race"] == 4) & (codes["region"] == 3)] = 0.24
     wrong = rng.random(n) < error
     yhat = np.where(wrong, 1 - y, y)
