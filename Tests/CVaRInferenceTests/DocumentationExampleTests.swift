@@ -13,7 +13,7 @@ import CVaRInference
       permutations: 9_999, seed: 0, delta: 0.05)
     let result = try DisparityTest.run(table, configuration: configuration)
     #expect(abs(result.value - 0.0606171) < 1e-7)
-    #expect(result.pValue == 3.0 / 10_000)
+    #expect(result.pValue == 4.0 / 10_000)
     #expect(result.decision == .violation)
   }
 }
