@@ -89,8 +89,15 @@ def sql(dialect, table):
 
 
 def close(a, b):
+    """Numbers within TOLERANCE; dicts (the summary's smallCells) and lists member by member."""
     if a is None or b is None:
         return a is b
+    if isinstance(b, dict):
+        return isinstance(a, dict) and a.keys() == b.keys() and all(close(a[k], b[k]) for k in b)
+    if isinstance(b, list):
+        return isinstance(a, list) and len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
+    if isinstance(b, (bool, str)):
+        return a == b
     return abs(a - b) <= TOLERANCE * max(1.0, abs(b))
 
 
