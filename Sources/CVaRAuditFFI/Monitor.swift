@@ -105,7 +105,7 @@ struct MonitorState: Encodable {
   var referenceEmptiedAt: Int?
   var emptiedGroups: Int
   /// betting or confidence-sequence; the betting e-process's current and largest
-  /// value (null with the confidence-sequence method), as `cvar-audit monitor`'s JSON.
+  /// value (absent with the confidence-sequence method; the Python layer writes null).
   var method: String
   var eValue: Double?
   var maximumEValue: Double?
@@ -131,31 +131,6 @@ struct MonitorState: Encodable {
     method = tester.configuration.method.rawValue
     eValue = tester.cvarBetting.flatMap { finite(exp($0.logWealth)) }
     maximumEValue = tester.cvarBetting.flatMap { finite(exp($0.wealth.maximumLogWealth)) }
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case decision, reason, observations, decisionObservation, consumed, cvar, cvarInterval, referenceInterval
-    case tailGroups, l2Looks, referenceEmptiedAt, emptiedGroups, method, eValue, maximumEValue
-  }
-
-  /// eValue and maximumEValue are written as null when absent (the CLI's document keeps them).
-  func encode(to encoder: Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(decision, forKey: .decision)
-    try c.encodeIfPresent(reason, forKey: .reason)
-    try c.encode(observations, forKey: .observations)
-    try c.encodeIfPresent(decisionObservation, forKey: .decisionObservation)
-    try c.encode(consumed, forKey: .consumed)
-    try c.encodeIfPresent(cvar, forKey: .cvar)
-    try c.encode(cvarInterval, forKey: .cvarInterval)
-    try c.encode(referenceInterval, forKey: .referenceInterval)
-    try c.encode(tailGroups, forKey: .tailGroups)
-    try c.encodeIfPresent(l2Looks, forKey: .l2Looks)
-    try c.encode(referenceEmptiedAt, forKey: .referenceEmptiedAt)
-    try c.encode(emptiedGroups, forKey: .emptiedGroups)
-    try c.encode(method, forKey: .method)
-    try c.encode(eValue, forKey: .eValue)
-    try c.encode(maximumEValue, forKey: .maximumEValue)
   }
 }
 
