@@ -129,8 +129,8 @@ struct MonitorState: Encodable {
     referenceEmptiedAt = tester.referenceEmptiedAt
     emptiedGroups = tester.emptiedGroups.count
     method = tester.configuration.method.rawValue
-    eValue = tester.cvarBetting.flatMap { finite(exp($0.logWealth)) }
-    maximumEValue = tester.cvarBetting.flatMap { finite(exp($0.wealth.maximumLogWealth)) }
+    eValue = tester.violationLogWealth.flatMap { finite(exp($0)) }
+    maximumEValue = tester.maximumViolationLogWealth.flatMap { finite(exp($0)) }
   }
 }
 

@@ -66,7 +66,8 @@ public enum ActiveAudit {
     var remaining = pool.losses
     var sampler = GroupSampler(kind: kind, populationShares: pool.shares, weights: configuration.weights,
                                seed: seed, rowsPerGroup: rowsPerGroup)
-    var tester = SequentialTester(configuration: configuration, design: sampler.design)
+    var tester = SequentialTester(configuration: configuration, design: sampler.design,
+                                  blockRows: kind == .twoStage ? rowsPerGroup : nil)
     var revision = sampler.designRevision
     var rows = Xoshiro256StarStar(seed: seed, stream: 0xAC71)
     while tester.decision == .continue, let g = sampler.next(tester: tester) {

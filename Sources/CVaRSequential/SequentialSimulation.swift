@@ -137,6 +137,20 @@ public struct SimulationSummary: Hashable, Sendable, Codable {
   public var meanExactEvaluations: Double
 }
 
+/// The shape of the two-stage sampler's blocks in a simulation: m rows per
+/// drawn group and r blocks per round of `BlockVarianceEProcess`.
+public struct TwoStageBlocks: Hashable, Sendable, Codable {
+  public var rows: Int
+  public var perRound: Int
+
+  /// - Precondition: m ≥ 2, r ≥ 2.
+  public init(rows: Int = 64, perRound: Int = BlockVarianceEProcess.defaultBlocksPerRound) {
+    precondition(rows >= 2 && perRound >= 2, "two rows per block and two blocks per round at least")
+    self.rows = rows
+    self.perRound = perRound
+  }
+}
+
 /// Seeded simulation of sequential audits (docs/method.md §11).
 public enum SequentialSimulation {
   /// One run: the sampler chooses groups, losses are Bernoulli(μ_g). With
@@ -146,10 +160,12 @@ public enum SequentialSimulation {
   ///
   /// - Complexity: O(horizon) amortized.
   public static func run(_ scenario: SequentialScenario, sampler kind: SamplerKind, stopAtDecision: Bool,
-                         using generator: inout some RandomNumberGenerator, samplerSeed: UInt64) -> SimulationRun {
+                         using generator: inout some RandomNumberGenerator, samplerSeed: UInt64,
+                         blocks: TwoStageBlocks = TwoStageBlocks()) -> SimulationRun {
     var sampler = GroupSampler(kind: kind, populationShares: scenario.populationShares,
-                               weights: scenario.configuration.weights, seed: samplerSeed)
-    var tester = SequentialTester(configuration: scenario.configuration, design: sampler.design)
+                               weights: scenario.configuration.weights, seed: samplerSeed, rowsPerGroup: blocks.rows)
+    var tester = SequentialTester(configuration: scenario.configuration, design: sampler.design,
+                                  blockRows: kind == .twoStage ? blocks.rows : nil, blocksPerRound: blocks.perRound)
     var revision = sampler.designRevision
     let means = scenario.means
     for _ in 0..<scenario.horizon {
@@ -162,7 +178,7 @@ public enum SequentialSimulation {
       tester.observe(group: g, loss: loss, endsUnit: sampler.lastDrawEndsUnit)
       if stopAtDecision && tester.decision != .continue { break }
       if !stopAtDecision && tester.violationEverDeclared
-        && (tester.l2Test == nil || tester.disparityEverDetected) { break }
+        && (scenario.configuration.l2FirstLook == nil || tester.disparityEverDetected) { break }
     }
     return SimulationRun(decision: tester.decision, reason: tester.reason,
                          decisionObservation: tester.decisionObservation,
@@ -175,17 +191,17 @@ public enum SequentialSimulation {
   /// draws the losses and stream 2r + 2 seeds the sampler, so results do not
   /// depend on how replicates are split over cores.
   public static func run(_ scenario: SequentialScenario, sampler kind: SamplerKind, replicate r: Int, seed: UInt64,
-                         stopAtDecision: Bool) -> SimulationRun {
+                         stopAtDecision: Bool, blocks: TwoStageBlocks = TwoStageBlocks()) -> SimulationRun {
     var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(2 * r + 1))
     var samplerSeeds = Xoshiro256StarStar(seed: seed, stream: UInt64(2 * r + 2))
     return run(scenario, sampler: kind, stopAtDecision: stopAtDecision, using: &generator,
-               samplerSeed: samplerSeeds.next())
+               samplerSeed: samplerSeeds.next(), blocks: blocks)
   }
 
-  /// Replicates 0..<runs (see `run(_:sampler:replicate:seed:stopAtDecision:)`).
+  /// Replicates 0..<runs (see `run(_:sampler:replicate:seed:stopAtDecision:blocks:)`).
   public static func run(_ scenario: SequentialScenario, sampler kind: SamplerKind, runs: Int, seed: UInt64,
-                         stopAtDecision: Bool) -> [SimulationRun] {
-    (0..<runs).map { run(scenario, sampler: kind, replicate: $0, seed: seed, stopAtDecision: stopAtDecision) }
+                         stopAtDecision: Bool, blocks: TwoStageBlocks = TwoStageBlocks()) -> [SimulationRun] {
+    (0..<runs).map { run(scenario, sampler: kind, replicate: $0, seed: seed, stopAtDecision: stopAtDecision, blocks: blocks) }
   }
 
   public static func summarize(_ runs: [SimulationRun], horizon: Int) -> SimulationSummary {

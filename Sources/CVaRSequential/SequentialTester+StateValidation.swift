@@ -81,6 +81,9 @@ extension SequentialTester {
     // The betting e-processes.
     try check.betting(cvarBetting, "cvarBetting", present: configuration.method == .betting,
                       level: configuration.bettingLevel, statistics: statistics)
+    try check.require(blockBetting == nil, "blockBetting", "present, but a saved state has no two-stage blocks")
+    try check.require(averagedViolationMaximum == nil, "averagedViolationMaximum",
+                      "present, but a saved state has no two-stage blocks")
     try check.betting(l2Betting, "l2Betting", present: configuration.method == .betting && configuration.l2FirstLook != nil,
                       level: configuration.l2Level, statistics: statistics)
 

@@ -1,4 +1,5 @@
 import CVaRAudit
+import Foundation
 
 /// What the sequential tester says after an observation.
 public enum SequentialDecision: String, Hashable, Sendable, Codable, CaseIterable {
@@ -195,6 +196,19 @@ public struct SequentialConfiguration: Hashable, Sendable, Codable {
     }
   }
 
+  /// Whether H0: CVaR ≤ ε0 is exactly the null of no disparity (every group
+  /// mean equal): ε0 = 0 and a population reference whose shares are the
+  /// weights (up to rounding), all positive. Then Σ_g w_g Δ_g = 0 for the
+  /// signed disparity, so CVaR_α^w(Δ) ≥ Σ w_g Δ_g = 0, with equality only
+  /// when every Δ_g is 0 (a tail average equals the mean only when all values
+  /// are equal, and they average to 0); for |Δ| a CVaR of 0 puts the largest
+  /// |Δ_g| at 0. So an e-process for no disparity is one for this H0.
+  public var toleranceNullIsNoDisparity: Bool {
+    guard tolerance == 0, case .population(let p) = reference, weights.allSatisfy({ $0 > 0 }) else { return false }
+    let total = p.reduce(0, +)
+    return zip(p, weights).allSatisfy { abs($0 / total - $1) <= 1e-12 * $1 }
+  }
+
   /// The contrast reference of the betting test: a pooled reference is the
   /// population mean under the design's initial shares (what the pooled
   /// stream's mean is when rows arrive as the design draws them).
@@ -276,8 +290,21 @@ public struct SequentialTester: Sendable, Codable {
   public private(set) var l2Test: SequentialL2Test?
   /// With `method` betting: the e-process of the CVaR contrast.
   public private(set) var cvarBetting: ContrastEProcess<CVaRContrast>?
-  /// With `method` betting and an L2 test: the e-process of the L2 contrast.
+  /// With `method` betting and an L2 test: the e-process of the L2 contrast
+  /// (nil with two-stage blocks, whose L2 test is `blockBetting`).
   public private(set) var l2Betting: ContrastEProcess<L2Contrast>?
+  /// With `method` betting and two-stage blocks (`init`'s `blockRows`): the
+  /// e-process of the between-block variance (`BlockVarianceEProcess`), whose
+  /// null is no disparity. With an L2 test it is that test (at δ_L2);
+  /// without one, when `SequentialConfiguration.toleranceNullIsNoDisparity`,
+  /// it is averaged with the CVaR contrast's e-process into the violation
+  /// e-process (W_cvar + W_blocks)/2, a test supermartingale for the same
+  /// null, at the same level (docs/method.md §10.2). Never saved: states
+  /// come from `monitor`, which has no blocks.
+  public private(set) var blockBetting: BlockVarianceEProcess?
+  /// The largest log((W_cvar + W_blocks)/2) so far when the violation
+  /// e-process is that average (nil otherwise).
+  public private(set) var averagedViolationMaximum: Double?
   public private(set) var observations = 0
   public private(set) var decision: SequentialDecision = .continue
   public private(set) var reason: DecisionReason?
@@ -302,9 +329,18 @@ public struct SequentialTester: Sendable, Codable {
   private(set) var groupSlack = 0.0
   let slackFactors: [Double]
 
-  /// - Parameter design: how the next group is drawn (for the betting
-  ///   method; `SequentialConfiguration.defaultDesign` if nil).
-  public init(configuration: SequentialConfiguration, design: SamplingDesign? = nil) {
+  /// - Parameters:
+  ///   - design: how the next group is drawn (for the betting method;
+  ///     `SequentialConfiguration.defaultDesign` if nil).
+  ///   - blockRows: m when the units are two-stage blocks of m rows of one
+  ///     group (fewer only when a pool group runs out), their groups drawn
+  ///     by `design` (nil: no blocks). With the betting method it adds
+  ///     `blockBetting`.
+  ///   - blocksPerRound: r of `blockBetting`.
+  /// - Precondition: blockRows ≥ 2, blocksPerRound ≥ 2.
+  public init(configuration: SequentialConfiguration, design: SamplingDesign? = nil, blockRows: Int? = nil,
+              blocksPerRound: Int = BlockVarianceEProcess.defaultBlocksPerRound) {
+    precondition(blockRows.map { $0 >= 2 } ?? true, "a two-stage block has at least two rows")
     self.configuration = configuration
     let level = configuration.confidenceSequenceLevel
     if let sizes = configuration.groupSizes {
@@ -322,7 +358,16 @@ public struct SequentialTester: Sendable, Codable {
                               reference: c.contrastReference(design: design))
       cvarBetting = ContrastEProcess(rule: rule, level: c.bettingLevel, groupCount: c.groupCount, design: design,
                                      groupSizes: c.groupSizes, strategy: c.bettingStrategy)
-      if c.l2FirstLook != nil {
+      if let m = blockRows {
+        if c.l2FirstLook != nil {
+          blockBetting = BlockVarianceEProcess(level: c.l2Level, groupCount: c.groupCount, blockRows: m,
+                                               blocksPerRound: blocksPerRound, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+        } else if c.toleranceNullIsNoDisparity {
+          blockBetting = BlockVarianceEProcess(level: c.bettingLevel, groupCount: c.groupCount, blockRows: m,
+                                               blocksPerRound: blocksPerRound, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+          averagedViolationMaximum = 0
+        }
+      } else if c.l2FirstLook != nil {
         l2Betting = ContrastEProcess(rule: L2Contrast(weights: c.weights), level: c.l2Level, groupCount: c.groupCount,
                                      design: design, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
       }
@@ -388,6 +433,7 @@ public struct SequentialTester: Sendable, Codable {
     precondition(g >= 0 && g < groups.count, "group index out of range")
     cvarBetting?.observe(group: g, loss: loss, endsUnit: endsUnit)
     l2Betting?.observe(group: g, loss: loss, endsUnit: endsUnit)
+    blockBetting?.observe(group: g, loss: loss, endsUnit: endsUnit)
     let before = groups[g].interval
     groups[g].observe(loss)
     statistics[g].count += 1
@@ -417,7 +463,10 @@ public struct SequentialTester: Sendable, Codable {
     }
     var now: (SequentialDecision, DecisionReason)? = nil
     if let betting = cvarBetting {
-      if betting.rejected {
+      if let log = violationLogWealth, averagedViolationMaximum != nil {
+        averagedViolationMaximum = max(averagedViolationMaximum!, log)
+      }
+      if violationRejected(betting) {
         now = (.violation, .eProcess)
       } else if upperAtEvaluation < tolerance {
         now = (.withinTolerance, .cvarUpperBound)
@@ -427,7 +476,7 @@ public struct SequentialTester: Sendable, Codable {
     } else if upperAtEvaluation < tolerance {
       now = (.withinTolerance, .cvarUpperBound)
     }
-    if let betting = l2Betting, betting.rejected {
+    if l2Betting?.rejected == true || (averagedViolationMaximum == nil && blockBetting?.rejected == true) {
       disparityEverDetected = true
       if now == nil { now = (.disparityDetected, .l2Test) }
     }
@@ -451,6 +500,30 @@ public struct SequentialTester: Sendable, Codable {
       }
     }
     return decision
+  }
+
+  /// log W of the violation e-process: the CVaR contrast's, or with
+  /// two-stage blocks under a no-disparity null log((W_cvar + W_blocks)/2)
+  /// (nil without the betting method).
+  ///
+  /// - Complexity: O(1) (O(J) for the mixture strategy).
+  public var violationLogWealth: Double? {
+    guard let cvar = cvarBetting else { return nil }
+    guard averagedViolationMaximum != nil, let blocks = blockBetting else { return cvar.logWealth }
+    let a = cvar.logWealth, b = blocks.logWealth
+    let top = max(a, b)
+    return top + log((exp(a - top) + exp(b - top)) / 2)
+  }
+
+  /// The largest log W of the violation e-process so far.
+  public var maximumViolationLogWealth: Double? {
+    averagedViolationMaximum ?? cvarBetting?.wealth.maximumLogWealth
+  }
+
+  /// Whether the violation e-process has reached 1/δ (at any time so far).
+  func violationRejected(_ betting: ContrastEProcess<CVaRContrast>) -> Bool {
+    guard let maximum = averagedViolationMaximum else { return betting.rejected }
+    return maximum >= betting.threshold
   }
 
   /// Recomputes CVaR(Δ^lo) and CVaR(Δ^hi) exactly and resets the slack.

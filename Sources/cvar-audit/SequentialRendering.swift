@@ -88,8 +88,8 @@ enum SequentialRendering {
                               threshold: finite($0.threshold), level: $0.level, rejected: $0.rejected) }
       },
       referenceEmptiedAt: tester.referenceEmptiedAt, emptiedGroups: tester.emptiedGroups.count,
-      method: c.method.rawValue, eValue: tester.cvarBetting.map { finite(exp($0.logWealth)) } ?? nil,
-      maximumEValue: tester.cvarBetting.map { finite(exp($0.wealth.maximumLogWealth)) } ?? nil)
+      method: c.method.rawValue, eValue: tester.violationLogWealth.map { finite(exp($0)) } ?? nil,
+      maximumEValue: tester.maximumViolationLogWealth.map { finite(exp($0)) } ?? nil)
   }
 
   /// One status line: observations, the CVaR interval, the decision.
@@ -132,9 +132,10 @@ enum SequentialRendering {
       ("sampler", sampler.rawValue),
       ("groups", "\(c.groupCount)"),
     ]
-    if let betting = tester.cvarBetting {
-      rows.append(("method", "betting e-process on the pooled CVaR contrast (\(c.bettingStrategy.rawValue)); violation when the e-value reaches 1/δ = \(String(format: "%.4g", 1 / betting.level))"))
-      rows.append(("e-value", "\(String(format: "%.4g", exp(betting.logWealth))) now, largest \(String(format: "%.4g", exp(betting.wealth.maximumLogWealth)))"))
+    if let betting = tester.cvarBetting, let now = tester.violationLogWealth, let top = tester.maximumViolationLogWealth {
+      let averaged = tester.averagedViolationMaximum != nil
+      rows.append(("method", "betting e-process on the pooled CVaR contrast\(averaged ? ", averaged with the two-stage blocks' variance e-process (ε0 = 0 with the population reference: the null is no disparity)" : "") (\(c.bettingStrategy.rawValue)); violation when the e-value reaches 1/δ = \(String(format: "%.4g", 1 / betting.level))"))
+      rows.append(("e-value", "\(String(format: "%.4g", exp(now))) now, largest \(String(format: "%.4g", exp(top)))"))
     } else {
       rows.append(("method", "confidence sequences (CVaR of the group bounds)"))
     }

@@ -57,6 +57,10 @@ struct SimulateSequentialCommand: ParsableCommand {
   @Option(help: "How a violation is decided: betting (e-process on the pooled CVaR contrast) or confidence-sequence (group sequences at δ/K).")
   var method: SequentialMethod = .betting
   @Option(help: "Betting strategy: mixture or agrapa.") var strategy: BettingStrategy = .agrapa
+  @Option(name: .customLong("rows-per-group"), range: .rowsPerGroup, help: "Rows per drawn group for --sampler two-stage.", valueName: "m")
+  var rowsPerGroup: Int = 64
+  @Option(name: .customLong("blocks-per-round"), range: .integers(2, 1_000_000), help: "Two-stage blocks per bet of the block-variance e-process.", valueName: "r")
+  var blocksPerRound: Int = BlockVarianceEProcess.defaultBlocksPerRound
   @Flag(name: .customLong("measure-throughput"), help: "Time SequentialTester.observe on --horizon pre-drawn observations (iid groups).")
   var measureThroughput = false
 
@@ -120,8 +124,10 @@ struct SimulateSequentialCommand: ParsableCommand {
     let results = ResultSlots(count: runs)
     let kind = sampler
     let seed = self.seed
+    let blocks = TwoStageBlocks(rows: rowsPerGroup, perRound: blocksPerRound)
     DispatchQueue.concurrentPerform(iterations: runs) { r in
-      results.store(SequentialSimulation.run(s, sampler: kind, replicate: r, seed: seed, stopAtDecision: stop), at: r)
+      results.store(SequentialSimulation.run(s, sampler: kind, replicate: r, seed: seed, stopAtDecision: stop,
+                                             blocks: blocks), at: r)
     }
     let all = results.values
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -130,6 +136,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
       var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
       var reference: String, trueCVaR: Double, method: String, strategy: String, zipf: Double?
+      var rowsPerGroup: Int?, blocksPerRound: Int?
       var summary: SimulationSummary
       var seconds: Double
     }
@@ -139,6 +146,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
       reference: scenario == .boundary ? "known" : reference.rawValue, trueCVaR: s.trueCVaR,
       method: method.rawValue, strategy: strategy.rawValue, zipf: scenario == .flatTail ? zipf : nil,
+      rowsPerGroup: sampler == .twoStage ? rowsPerGroup : nil, blocksPerRound: sampler == .twoStage ? blocksPerRound : nil,
       summary: summary, seconds: seconds)))
   }
 
