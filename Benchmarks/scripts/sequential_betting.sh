@@ -9,10 +9,17 @@
 #    tolerance 0: the fixed-sample tests' null of no disparity). ALT_RUNS
 #    seeded streams, each stopped at the decision or at ALT_HORIZON rows;
 #    median / p90 rows to decision (a stream without one counts as the horizon).
+#    two-stage blocks (64 rows) also feed the block-variance e-process, averaged
+#    with the CVaR contrast's (tolerance 0 with weights = shares: the null is no
+#    disparity).
 #  - null: every group at 0.3, tolerance 0 (every contrast has mean exactly 0),
 #    Zipf or equal shares, uniform weights; NULL_RUNS streams of NULL_HORIZON
 #    rows; a stream counts if it EVER declares a violation (checked after
-#    every row; streams go on after other decisions).
+#    every row; streams go on after other decisions). Run with
+#    --e-processes-only: the betting method's violations depend only on its
+#    e-processes, so the confidence sequences are skipped (the same counts,
+#    SequentialValidityTests checks it). two-stage also with --l2-test (the
+#    block-variance e-process as the L2 test; either rejection counts).
 #  - boundary: known reference 0.3, alpha = 0.25, the alpha*K rarest groups
 #    at 0.3 + 0.1 = tolerance (CVaR = eps0 exactly), same counting.
 #  - n*: `cvar-audit simulate --tests l2 --alternatives flat-tail --power 0.8`
@@ -27,7 +34,7 @@ cd "$(dirname "$0")/../.."
 ALT_RUNS=${1:-1000}
 NULL_RUNS=${2:-1000}
 ALT_HORIZON=${3:-1000000}
-NULL_HORIZON=${4:-100000}
+NULL_HORIZON=${4:-1000000}
 if [ -z "${BIN:-}" ]; then
   swift build -c release --product cvar-audit >/dev/null
   BIN=.build/release/cvar-audit
@@ -51,10 +58,13 @@ done
 for K in 16 256 1024 4096; do
   for U in "" --unbalanced; do
     for S in iid stratified two-stage adaptive; do
-      run --scenario null $U --groups "$K" --sampler "$S" --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" --seed 2031
+      run --scenario null $U --groups "$K" --sampler "$S" --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" --seed 2031 \
+        --e-processes-only
       run --scenario boundary $U --alpha 0.25 --tolerance 0.1 --groups "$K" --sampler "$S" --runs "$NULL_RUNS" \
-        --horizon "$NULL_HORIZON" --seed 2032
+        --horizon "$NULL_HORIZON" --seed 2032 --e-processes-only
     done
+    run --scenario null $U --groups "$K" --sampler two-stage --l2-test --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" \
+      --seed 2033 --e-processes-only
   done
 done
 python3 Benchmarks/scripts/sequential_betting_table.py "$OUT" "$NSTAR" \

@@ -41,15 +41,23 @@ for r in results:
     print(f"| {r['groups']:,} | {profile(r)} | {r['sampler']} | {s['runs']:,} | {rate(s)} | "
           f"{count(s['medianObservations'], h)} | {count(s['p90Observations'], h)} | {label} | {ratio} |")
 print("\n### Validity: share of streams that ever declare a violation (δ = 0.05)\n")
+print("Checked after every observation; a stream goes on to the horizon after other decisions. "
+      "\"two-stage + L2\": the same null streams with `--l2-test`, whose e-process for two-stage blocks is the "
+      "block-variance one, counting a violation or a detected disparity (rejection rate).\n")
 print("| K | shares | sampler | null (no disparity) ± SE | boundary CVaR_0.25 = ε0 ± SE | streams × rows |")
 print("|---|---|---|---|---|---|")
 cells = {}
 for r in results:
     if r["scenario"] in ("null", "boundary"):
-        cells.setdefault((r["groups"], profile(r), r["sampler"]), {})[r["scenario"]] = r
+        sampler = r["sampler"] + (" + L2" if r["l2Test"] else "")
+        cells.setdefault((r["groups"], profile(r), sampler), {})[r["scenario"]] = r
 for (k, p, sampler), c in cells.items():
     null, boundary = c.get("null"), c.get("boundary")
     any_cell = null or boundary
-    print(f"| {k:,} | {p} | {sampler} | {rate(null['summary']) if null else '–'} | "
+    null_rate = "–"
+    if null:
+        s = null["summary"]
+        null_rate = rate(s, "rejectionRate", "rejectionStandardError") if null["l2Test"] else rate(s)
+    print(f"| {k:,} | {p} | {sampler} | {null_rate} | "
           f"{rate(boundary['summary']) if boundary else '–'} | "
           f"{any_cell['summary']['runs']:,} × {any_cell['horizon']:,} |")

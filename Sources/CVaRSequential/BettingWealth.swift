@@ -60,12 +60,17 @@ public struct BettingWealth: Hashable, Sendable, Codable {
     case .mixture:
       return Self.fractions
     case .agrapa:
-      // Prior: one payoff of 0 and a second moment of b²/4.
-      let mean = payoffSum / Double(bets + 1)
-      let secondMoment = (0.25 * b * b + payoffSquares) / Double(bets + 1)
-      let lambda = secondMoment > 0 ? mean / secondMoment : 0
-      return [min(max(lambda * b, 0), Self.largestFraction)]
+      return [agrapaFraction(bound: b)]
     }
+  }
+
+  /// aGRAPA's fraction of the largest bet 1/b.
+  private func agrapaFraction(bound b: Double) -> Double {
+    // Prior: one payoff of 0 and a second moment of b²/4.
+    let mean = payoffSum / Double(bets + 1)
+    let secondMoment = (0.25 * b * b + payoffSquares) / Double(bets + 1)
+    let lambda = secondMoment > 0 ? mean / secondMoment : 0
+    return min(max(lambda * b, 0), Self.largestFraction)
   }
 
   /// Bets on payoff y, known beforehand to satisfy y ≥ −b (b ≥ 0), and
@@ -78,9 +83,15 @@ public struct BettingWealth: Hashable, Sendable, Codable {
     precondition(b >= 0 && y.isFinite, "a finite payoff with a non-negative bound")
     precondition(y >= -b - 1e-9 * (1 + b), "the payoff \(y) lies below its bound −\(b)")
     let scale = 1 / max(b, 1e-12)
-    let theta = fractionsOfLargestBet(bound: b)
-    for j in logWealths.indices {
-      logWealths[j] += log1p(max(theta[j] * scale * y, -Self.largestFraction))
+    if strategy == .agrapa {
+      // fractionsOfLargestBet's one fraction, without allocating its array
+      // (this runs once per observation).
+      logWealths[0] += log1p(max(agrapaFraction(bound: b) * scale * y, -Self.largestFraction))
+    } else {
+      let theta = fractionsOfLargestBet(bound: b)
+      for j in logWealths.indices {
+        logWealths[j] += log1p(max(theta[j] * scale * y, -Self.largestFraction))
+      }
     }
     bets += 1
     payoffSum += y

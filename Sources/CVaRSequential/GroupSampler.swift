@@ -118,29 +118,45 @@ public struct GroupSampler: Sendable {
   /// - Complexity: O(1) for `iid`, `stratified`, `two-stage`; O(1) amortized
   ///   plus O(K log K) every max(64, K) draws for `adaptive`.
   public mutating func next(tester: SequentialTester) -> Int? {
+    if kind == .adaptive, let betting = tester.cvarBetting { return next(betting: betting) }
     guard let base else { return nil }
     switch kind {
-    case .iid, .stratified:
-      return base.sample(using: &generator)
-    case .twoStage:
-      if remainingInGroup == 0 {
-        currentGroup = base.sample(using: &generator)
-        remainingInGroup = rowsPerGroup
-      }
-      remainingInGroup -= 1
-      lastDrawEndsUnit = remainingInGroup == 0
-      return currentGroup
+    case .iid, .stratified, .twoStage:
+      return nextFromDesign()
     case .adaptive:
-      if let betting = tester.cvarBetting {
-        if tester.observations >= nextRefresh { refreshAllocation(betting, observations: tester.observations) }
-        return candidateTable!.sample(using: &generator)
-      }
       if tester.observations >= nextRefresh { refreshCandidates(tester) }
       if let table = candidateTable, generator.nextUnitDouble() >= exploration {
         return candidates[table.sample(using: &generator)]
       }
       return base.sample(using: &generator)
     }
+  }
+
+  /// The next group when the tester's method is betting: `adaptive` follows
+  /// the CVaR contrast's e-process `betting`; the other samplers ignore it. Draws exactly what `next(tester:)` draws for a
+  /// tester whose `cvarBetting` is `betting`.
+  ///
+  /// - Complexity: as `next(tester:)`.
+  public mutating func next(betting: ContrastEProcess<CVaRContrast>) -> Int? {
+    guard kind == .adaptive else { return nextFromDesign() }
+    guard base != nil else { return nil }
+    let observations = betting.observations + betting.pendingCount
+    if observations >= nextRefresh { refreshAllocation(betting, observations: observations) }
+    return candidateTable!.sample(using: &generator)
+  }
+
+  /// The next group of `iid`, `stratified` or `two-stage` (nil when every
+  /// group is exhausted).
+  mutating func nextFromDesign() -> Int? {
+    guard let base else { return nil }
+    guard kind == .twoStage else { return base.sample(using: &generator) }
+    if remainingInGroup == 0 {
+      currentGroup = base.sample(using: &generator)
+      remainingInGroup = rowsPerGroup
+    }
+    remainingInGroup -= 1
+    lastDrawEndsUnit = remainingInGroup == 0
+    return currentGroup
   }
 
   /// Pins the next group of a two-stage block (a block cut short by an

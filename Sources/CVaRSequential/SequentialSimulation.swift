@@ -204,6 +204,54 @@ public enum SequentialSimulation {
     (0..<runs).map { run(scenario, sampler: kind, replicate: $0, seed: seed, stopAtDecision: stopAtDecision, blocks: blocks) }
   }
 
+  /// A validity run of the betting method that runs its e-processes alone
+  /// (`BettingProcesses`), without the confidence sequences: under the
+  /// betting method a violation or a detected disparity depends only on the
+  /// e-processes (the sequences only certify `withinTolerance`), so
+  /// `violationEverDeclared` and `disparityEverDetected` are those of
+  /// `run(_:sampler:replicate:seed:stopAtDecision:blocks:)` with
+  /// `stopAtDecision` false, draw for draw (the sampler and the losses use
+  /// the same streams), at a fraction of the cost. `decision` is `violation`,
+  /// `disparityDetected` or `continue` (no `withinTolerance`, which needs the
+  /// sequences); `exactEvaluations` is 0.
+  ///
+  /// - Precondition: the betting method.
+  /// - Complexity: O(horizon) amortized.
+  public static func runEProcesses(_ scenario: SequentialScenario, sampler kind: SamplerKind, replicate r: Int,
+                                   seed: UInt64, blocks: TwoStageBlocks = TwoStageBlocks()) -> SimulationRun {
+    let configuration = scenario.configuration
+    precondition(configuration.method == .betting, "the e-processes of the betting method")
+    var generator = Xoshiro256StarStar(seed: seed, stream: UInt64(2 * r + 1))
+    var samplerSeeds = Xoshiro256StarStar(seed: seed, stream: UInt64(2 * r + 2))
+    var sampler = GroupSampler(kind: kind, populationShares: scenario.populationShares, weights: configuration.weights,
+                               seed: samplerSeeds.next(), rowsPerGroup: blocks.rows)
+    var processes = BettingProcesses(configuration: configuration, design: sampler.design,
+                                     blockRows: kind == .twoStage ? blocks.rows : nil, blocksPerRound: blocks.perRound)
+    var revision = sampler.designRevision
+    let means = scenario.means
+    var observations = 0
+    var violationAt: Int?
+    var disparityAt: Int?
+    for _ in 0..<scenario.horizon {
+      guard let g = kind == .adaptive ? sampler.next(betting: processes.cvar) : sampler.nextFromDesign() else { break }
+      if sampler.designRevision != revision {
+        processes.setDesign(sampler.design)
+        revision = sampler.designRevision
+      }
+      let loss: Double = generator.nextUnitDouble() < means[g] ? 1 : 0
+      processes.observe(group: g, loss: loss, endsUnit: sampler.lastDrawEndsUnit)
+      observations += 1
+      if violationAt == nil && processes.violationRejected { violationAt = observations }
+      if disparityAt == nil && processes.disparityRejected { disparityAt = observations }
+      if violationAt != nil && (configuration.l2FirstLook == nil || disparityAt != nil) { break }
+    }
+    let first = [violationAt, disparityAt].compactMap { $0 }.min()
+    let decision: SequentialDecision = first == nil ? .continue : (first == violationAt ? .violation : .disparityDetected)
+    return SimulationRun(decision: decision, reason: first == nil ? nil : (decision == .violation ? .eProcess : .l2Test),
+                         decisionObservation: first, violationEverDeclared: violationAt != nil,
+                         disparityEverDetected: disparityAt != nil, observations: observations, exactEvaluations: 0)
+  }
+
   public static func summarize(_ runs: [SimulationRun], horizon: Int) -> SimulationSummary {
     precondition(!runs.isEmpty, "at least one run")
     let r = Double(runs.count)

@@ -352,25 +352,12 @@ public struct SequentialTester: Sendable, Codable {
     referenceSequence = configuration.reference == .pooled
       ? EmpiricalBernsteinSequence(delta: level, populationSize: configuration.groupSizes?.reduce(0, +)) : nil
     if configuration.method == .betting {
-      let design = design ?? configuration.defaultDesign
-      let c = configuration
-      let rule = CVaRContrast(weights: c.weights, alpha: c.alpha, tolerance: c.tolerance, disparity: c.disparity,
-                              reference: c.contrastReference(design: design))
-      cvarBetting = ContrastEProcess(rule: rule, level: c.bettingLevel, groupCount: c.groupCount, design: design,
-                                     groupSizes: c.groupSizes, strategy: c.bettingStrategy)
-      if let m = blockRows {
-        if c.l2FirstLook != nil {
-          blockBetting = BlockVarianceEProcess(level: c.l2Level, groupCount: c.groupCount, blockRows: m,
-                                               blocksPerRound: blocksPerRound, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
-        } else if c.toleranceNullIsNoDisparity {
-          blockBetting = BlockVarianceEProcess(level: c.bettingLevel, groupCount: c.groupCount, blockRows: m,
-                                               blocksPerRound: blocksPerRound, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
-          averagedViolationMaximum = 0
-        }
-      } else if c.l2FirstLook != nil {
-        l2Betting = ContrastEProcess(rule: L2Contrast(weights: c.weights), level: c.l2Level, groupCount: c.groupCount,
-                                     design: design, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
-      }
+      let processes = BettingProcesses(configuration: configuration, design: design ?? configuration.defaultDesign,
+                                       blockRows: blockRows, blocksPerRound: blocksPerRound)
+      cvarBetting = processes.cvar
+      l2Betting = processes.l2
+      blockBetting = processes.blocks
+      averagedViolationMaximum = processes.averagedMaximum
     } else {
       l2Test = configuration.l2FirstLook.map { SequentialL2Test(level: configuration.l2Level, firstLook: $0) }
     }
@@ -510,7 +497,11 @@ public struct SequentialTester: Sendable, Codable {
   public var violationLogWealth: Double? {
     guard let cvar = cvarBetting else { return nil }
     guard averagedViolationMaximum != nil, let blocks = blockBetting else { return cvar.logWealth }
-    let a = cvar.logWealth, b = blocks.logWealth
+    return Self.logAverage(cvar.logWealth, blocks.logWealth)
+  }
+
+  /// log((e^a + e^b)/2) without overflow.
+  static func logAverage(_ a: Double, _ b: Double) -> Double {
     let top = max(a, b)
     return top + log((exp(a - top) + exp(b - top)) / 2)
   }

@@ -61,12 +61,17 @@ struct SimulateSequentialCommand: ParsableCommand {
   var rowsPerGroup: Int = 64
   @Option(name: .customLong("blocks-per-round"), range: .integers(2, 1_000_000), help: "Two-stage blocks per bet of the block-variance e-process.", valueName: "r")
   var blocksPerRound: Int = BlockVarianceEProcess.defaultBlocksPerRound
+  @Flag(name: .customLong("e-processes-only"), help: "Null and boundary runs of --method betting: run the e-processes alone (the same violation and disparity counts, without the confidence sequences' within-tolerance decisions).")
+  var eProcessesOnly = false
   @Flag(name: .customLong("measure-throughput"), help: "Time SequentialTester.observe on --horizon pre-drawn observations (iid groups).")
   var measureThroughput = false
 
   func validate() throws {
     if l2Test && sampler.isDataDependent && method == .confidenceSequence {
       throw ValidationError("--l2-test is not valid with --sampler adaptive and --method confidence-sequence")
+    }
+    if eProcessesOnly && (method != .betting || scenario == .alternative || scenario == .flatTail) {
+      throw ValidationError("--e-processes-only is for --scenario null or boundary with --method betting")
     }
     if scenario == .flatTail {
       let p = profileValue
@@ -125,9 +130,11 @@ struct SimulateSequentialCommand: ParsableCommand {
     let kind = sampler
     let seed = self.seed
     let blocks = TwoStageBlocks(rows: rowsPerGroup, perRound: blocksPerRound)
+    let lean = eProcessesOnly
     DispatchQueue.concurrentPerform(iterations: runs) { r in
-      results.store(SequentialSimulation.run(s, sampler: kind, replicate: r, seed: seed, stopAtDecision: stop,
-                                             blocks: blocks), at: r)
+      results.store(lean ? SequentialSimulation.runEProcesses(s, sampler: kind, replicate: r, seed: seed, blocks: blocks)
+                      : SequentialSimulation.run(s, sampler: kind, replicate: r, seed: seed, stopAtDecision: stop,
+                                                 blocks: blocks), at: r)
     }
     let all = results.values
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -136,7 +143,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
       var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
       var reference: String, trueCVaR: Double, method: String, strategy: String, zipf: Double?
-      var rowsPerGroup: Int?, blocksPerRound: Int?
+      var rowsPerGroup: Int?, blocksPerRound: Int?, eProcessesOnly: Bool
       var summary: SimulationSummary
       var seconds: Double
     }
@@ -147,7 +154,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       reference: scenario == .boundary ? "known" : reference.rawValue, trueCVaR: s.trueCVaR,
       method: method.rawValue, strategy: strategy.rawValue, zipf: scenario == .flatTail ? zipf : nil,
       rowsPerGroup: sampler == .twoStage ? rowsPerGroup : nil, blocksPerRound: sampler == .twoStage ? blocksPerRound : nil,
-      summary: summary, seconds: seconds)))
+      eProcessesOnly: eProcessesOnly, summary: summary, seconds: seconds)))
   }
 
   /// Times `observe` alone: groups and losses are drawn beforehand.

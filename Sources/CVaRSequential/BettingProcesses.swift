@@ -1,0 +1,64 @@
+/// The e-processes of the betting method for one configuration, built as
+/// `SequentialTester` builds them (the tester stores them in its own fields),
+/// and run on their own by `SequentialSimulation.runEProcesses`.
+struct BettingProcesses: Sendable {
+  var cvar: ContrastEProcess<CVaRContrast>
+  var l2: ContrastEProcess<L2Contrast>?
+  var blocks: BlockVarianceEProcess?
+  /// The largest log((W_cvar + W_blocks)/2) so far when the violation
+  /// e-process is that average, else nil (see `SequentialTester.blockBetting`).
+  var averagedMaximum: Double?
+
+  /// - Complexity: O(K log K).
+  init(configuration c: SequentialConfiguration, design: SamplingDesign, blockRows: Int?, blocksPerRound: Int) {
+    let rule = CVaRContrast(weights: c.weights, alpha: c.alpha, tolerance: c.tolerance, disparity: c.disparity,
+                            reference: c.contrastReference(design: design))
+    cvar = ContrastEProcess(rule: rule, level: c.bettingLevel, groupCount: c.groupCount, design: design,
+                            groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+    if let m = blockRows {
+      if c.l2FirstLook != nil {
+        blocks = BlockVarianceEProcess(level: c.l2Level, groupCount: c.groupCount, blockRows: m,
+                                       blocksPerRound: blocksPerRound, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+      } else if c.toleranceNullIsNoDisparity {
+        blocks = BlockVarianceEProcess(level: c.bettingLevel, groupCount: c.groupCount, blockRows: m,
+                                       blocksPerRound: blocksPerRound, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+        averagedMaximum = 0
+      }
+    } else if c.l2FirstLook != nil {
+      l2 = ContrastEProcess(rule: L2Contrast(weights: c.weights), level: c.l2Level, groupCount: c.groupCount,
+                            design: design, groupSizes: c.groupSizes, strategy: c.bettingStrategy)
+    }
+  }
+
+  /// - Complexity: O(K).
+  mutating func setDesign(_ design: SamplingDesign) {
+    cvar.setDesign(design)
+    l2?.setDesign(design)
+  }
+
+  /// Whether the violation e-process has reached 1/δ at some time so far.
+  private(set) var violationRejected = false
+  /// Whether the L2 test's e-process (the L2 contrast's, or the blocks' when
+  /// they are the L2 test) has rejected no disparity.
+  private(set) var disparityRejected = false
+
+  /// Feeds one row to every process and updates the averaged maximum and
+  /// the two rejections (the same rules as `SequentialTester.observe`).
+  ///
+  /// - Complexity: O(1) amortized.
+  mutating func observe(group g: Int, loss: Double, endsUnit: Bool) {
+    cvar.observe(group: g, loss: loss, endsUnit: endsUnit)
+    l2?.observe(group: g, loss: loss, endsUnit: endsUnit)
+    blocks?.observe(group: g, loss: loss, endsUnit: endsUnit)
+    guard endsUnit else { return }
+    if let maximum = averagedMaximum, let blockWealth = blocks?.logWealth {
+      let now = max(maximum, SequentialTester.logAverage(cvar.logWealth, blockWealth))
+      averagedMaximum = now
+      violationRejected = now >= cvar.threshold
+      disparityRejected = l2?.rejected ?? false
+    } else {
+      violationRejected = cvar.rejected
+      disparityRejected = (l2?.rejected ?? false) || (blocks?.rejected ?? false)
+    }
+  }
+}
