@@ -134,7 +134,7 @@ enum SequentialRendering {
     ]
     if let betting = tester.cvarBetting, let now = tester.violationLogWealth, let top = tester.maximumViolationLogWealth {
       let averaged = tester.averagedViolationMaximum != nil
-      rows.append(("method", "betting e-process on the pooled CVaR contrast\(averaged ? ", averaged with the two-stage blocks' variance e-process (ε0 = 0 with the population reference: the null is no disparity)" : "") (\(c.bettingStrategy.rawValue)); violation when the e-value reaches 1/δ = \(String(format: "%.4g", 1 / betting.level))"))
+      rows.append(("method", "betting e-process on the pooled CVaR contrast\(averaged ? ", averaged with the two-stage blocks' variance e-process (ε0 = 0, the population reference with its shares as weights: the null is no disparity)" : "") (\(c.bettingStrategy.rawValue)); violation when the e-value reaches 1/δ = \(String(format: "%.4g", 1 / betting.level))"))
       rows.append(("e-value", "\(String(format: "%.4g", exp(now))) now, largest \(String(format: "%.4g", exp(top)))"))
     } else {
       rows.append(("method", "confidence sequences (CVaR of the group bounds)"))

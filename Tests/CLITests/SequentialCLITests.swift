@@ -214,6 +214,21 @@ private let compasOptions = "--label two_year_recid --score decile_score --thres
     #expect(iid.status == 0, "\(iid.stderr)")
   }
 
+  /// Issue 14: with two-stage blocks, tolerance 0 and weights = the
+  /// population shares (the null is no disparity), active's violation e-value
+  /// averages the CVaR contrast's with the block-variance e-process's, and
+  /// says so; with a positive tolerance it does not.
+  @Test func twoStageBlocksJoinTheViolationEValueAtToleranceZero() throws {
+    let base = "--label two_year_recid --score decile_score --threshold 5 --group-by age_cat --metric fpr --alpha 0.34 --weights population --sampler two-stage --rows-per-group 16"
+    let zero = try shell("\"$BIN\" active \(base) --tolerance 0")
+    #expect(zero.status == 0, "\(zero.stderr)")
+    #expect(zero.stdout.contains("averaged with the two-stage blocks' variance e-process"), "\(zero.stdout)")
+    #expect(zero.stdout.contains("VIOLATION"), "\(zero.stdout)")
+    let positive = try shell("\"$BIN\" active \(base) --tolerance 0.05")
+    #expect(positive.status == 0, "\(positive.stderr)")
+    #expect(!positive.stdout.contains("averaged with"), "\(positive.stdout)")
+  }
+
   /// Issue 15, item 8: monitor's --sampler is documented as a label only.
   @Test func monitorSamplerIsALabel() throws {
     let r = try shell("\"$BIN\" monitor --help")

@@ -40,6 +40,37 @@ import Testing
     #expect(summary.violationRate <= Self.bound(delta, runs: runs))
   }
 
+  /// `runEProcesses` (the e-processes alone, for the 10^6-row validity
+  /// streams) ever declares a violation and ever detects a disparity exactly
+  /// when the full tester does, at the same observation, over seeded streams
+  /// of every sampler, with and without the L2 test, at the null, the
+  /// boundary and an alternative, with δ large enough (0.3) that both happen.
+  @Test(arguments: SamplerKind.allCases)
+  func eProcessesAloneAgreeWithTheTester(kind: SamplerKind) {
+    let scenarios: [SequentialScenario] = [
+      .null(groups: 12, unbalanced: false, delta: 0.3, l2FirstLook: 32, horizon: 2_000),
+      .null(groups: 12, unbalanced: true, delta: 0.3, l2FirstLook: nil, horizon: 2_000),
+      .boundaryNull(groups: 12, unbalanced: true, alpha: 0.25, tolerance: 0.1, delta: 0.3, horizon: 2_000),
+      .alternative(groups: 12, unbalanced: false, gap: 0.2, tolerance: 0, delta: 0.3, l2FirstLook: 32, horizon: 2_000),
+    ]
+    var violations = 0, detections = 0
+    for var scenario in scenarios {
+      scenario.configuration.method = .betting
+      for r in 0..<20 {
+        let blocks = TwoStageBlocks(rows: 8, perRound: 3)
+        let full = SequentialSimulation.run(scenario, sampler: kind, replicate: r, seed: 31, stopAtDecision: false,
+                                            blocks: blocks)
+        let lean = SequentialSimulation.runEProcesses(scenario, sampler: kind, replicate: r, seed: 31, blocks: blocks)
+        #expect(full.violationEverDeclared == lean.violationEverDeclared)
+        #expect(full.disparityEverDetected == lean.disparityEverDetected)
+        #expect(full.observations == lean.observations)
+        if full.violationEverDeclared { violations += 1 }
+        if full.disparityEverDetected { detections += 1 }
+      }
+    }
+    #expect(violations > 0 && detections > 0)
+  }
+
   /// The simulation can see invalidity: peeking after every observation at a
   /// fixed-sample Wilson interval at level δ (not a confidence sequence)
   /// excludes the true mean in far more than δ of null runs.
