@@ -32,8 +32,19 @@ struct SimulateSequentialCommand: ParsableCommand {
 
   enum Scenario: String, ExpressibleByArgument, CaseIterable {
     case null, boundary, alternative
-    /// The fixed-sample study's flat-tail alternative (`simulate --alternatives flat-tail`).
+    /// The fixed-sample study's alternatives (`simulate --alternatives single,flat-tail,spread`).
     case flatTail = "flat-tail"
+    case single, spread
+
+    /// The fixed-sample study's alternative of this scenario, if it is one.
+    var studyAlternative: Alternative? {
+      switch self {
+      case .flatTail: .flatTail
+      case .single: .singleGroup
+      case .spread: .spread
+      case .null, .boundary, .alternative: nil
+      }
+    }
   }
   enum Reference: String, ExpressibleByArgument, CaseIterable { case population, pooled }
 
@@ -48,8 +59,8 @@ struct SimulateSequentialCommand: ParsableCommand {
   @Option(range: .probability, help: "δ.") var delta: Double = 0.05
   @Option(range: .disparity, help: "Tolerance ε0.") var tolerance: Double?
   @Option(range: .real(0, 0.7, lowerClosed: false), help: "Alternative: loss-mean gap of the rarest 20% of groups (their mean is 0.3 + gap).") var gap: Double = 0.25
-  @Option(range: .real(0, 1, lowerClosed: false), help: "flat-tail: CVaR of the alternative (ε of simulate).") var epsilon: Double = 0.1
-  @Option(range: .zipfExponent, help: "flat-tail: Zipf exponent S of the group shares p_g ∝ 1/g^S (0: uniform); the audit weights equal the shares, as in simulate.")
+  @Option(range: .real(0, 1, lowerClosed: false), help: "flat-tail, single, spread: ε of the alternative (as in simulate).") var epsilon: Double = 0.1
+  @Option(range: .zipfExponent, help: "flat-tail, single, spread: Zipf exponent S of the group shares p_g ∝ 1/g^S (0: uniform); the audit weights equal the shares, as in simulate.")
   var zipf: Double = 0
   @Flag(name: .customLong("l2-test")) var l2Test = false
   @Option(help: "Reference: population or pooled.") var reference: Reference = .population
@@ -70,13 +81,13 @@ struct SimulateSequentialCommand: ParsableCommand {
     if l2Test && sampler.isDataDependent && method == .confidenceSequence {
       throw ValidationError("--l2-test is not valid with --sampler adaptive and --method confidence-sequence")
     }
-    if eProcessesOnly && (method != .betting || scenario == .alternative || scenario == .flatTail) {
+    if eProcessesOnly && (method != .betting || !(scenario == .null || scenario == .boundary)) {
       throw ValidationError("--e-processes-only is for --scenario null or boundary with --method betting")
     }
-    if scenario == .flatTail {
+    if let study = scenario.studyAlternative {
       let p = profileValue
-      guard Alternative.flatTail.rates(base: 0.3, epsilon: epsilon, alpha: alpha, weights: p.shares(groupCount: groups),
-                                       shares: p.shares(groupCount: groups)) != nil else {
+      guard study.rates(base: 0.3, epsilon: epsilon, alpha: alpha, weights: p.shares(groupCount: groups),
+                        shares: p.shares(groupCount: groups)) != nil else {
         throw ValidationError("--epsilon \(epsilon) is not reachable from the base rate 0.3 at this α and K")
       }
     }
@@ -103,12 +114,13 @@ struct SimulateSequentialCommand: ParsableCommand {
     case .alternative:
       return .alternative(groups: groups, unbalanced: unbalanced, gap: gap, alpha: alpha, tolerance: tolerance ?? 0.05,
                           delta: delta, l2FirstLook: look, horizon: horizon, pooledReference: reference == .pooled)
-    case .flatTail:
+    case .flatTail, .single, .spread:
       // simulate's cell: weights = shares, the reference their weighted mean,
-      // the rarest groups of weight α at 0.3 + ε/(1 − w(A)); tolerance 0 (the
-      // fixed-sample tests' null of no disparity) unless given.
+      // the rates of `Alternative` (flat-tail: the rarest groups of weight α
+      // at 0.3 + ε/(1 − w(A))); tolerance 0 (the fixed-sample tests' null of
+      // no disparity) unless given.
       let p = profileValue.shares(groupCount: groups)
-      let means = Alternative.flatTail.rates(base: 0.3, epsilon: epsilon, alpha: alpha, weights: p, shares: p)!
+      let means = scenario.studyAlternative!.rates(base: 0.3, epsilon: epsilon, alpha: alpha, weights: p, shares: p)!
       let configuration = SequentialConfiguration(
         groupKeys: (0..<groups).map { ["g\($0)"] }, weights: p, alpha: alpha, tolerance: tolerance ?? 0, delta: delta,
         reference: reference == .pooled ? .pooled : .population(p), l2FirstLook: look)
@@ -122,7 +134,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       try printThroughput(s)
       return
     }
-    let stop = scenario == .alternative || scenario == .flatTail
+    let stop = scenario == .alternative || scenario.studyAlternative != nil
     let start = DispatchTime.now().uptimeNanoseconds
     // Replicates are independent streams of one seed: the result does not
     // depend on how they are spread over threads.
@@ -152,7 +164,7 @@ struct SimulateSequentialCommand: ParsableCommand {
       horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
       gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
       reference: scenario == .boundary ? "known" : reference.rawValue, trueCVaR: s.trueCVaR,
-      method: method.rawValue, strategy: strategy.rawValue, zipf: scenario == .flatTail ? zipf : nil,
+      method: method.rawValue, strategy: strategy.rawValue, zipf: scenario.studyAlternative != nil ? zipf : nil,
       rowsPerGroup: sampler == .twoStage ? rowsPerGroup : nil, blocksPerRound: sampler == .twoStage ? blocksPerRound : nil,
       eProcessesOnly: eProcessesOnly, summary: summary, seconds: seconds)))
   }
