@@ -188,7 +188,8 @@ struct PlanReport {
         line += "; \(e.shortNoun) are \(AuditRendering.fixed(100 * e.share, 1))% of the rows\(e.observedRate == nil ? " (--eligible-share)" : ""), so ≈ total rows = \(e.shortNoun) needed ÷ \(fmtShort(e.share))\(e.groupShares == nil ? "" : " (stratified and two-stage: ÷ each group's own share)")"
       }
       if e.groupsLeftOut > 0 { line += "; \(CountText.counted(e.groupsLeftOut, "group")) without \(e.shortNoun) left out" }
-      out.append(line + ".")
+      // Wrapped at AuditRendering.textWidth (it runs to 470 characters at six attributes).
+      out.append(String(AuditRendering.wrapped(line + ".", first: "", rest: "  ").dropLast()))
     }
     out.append("Sizes: \(p.bound.label)")
     out.append("H_2/3(w) = \(AuditRendering.fixed(plan.renyi23)) nats, ‖w‖_2/3 = \(AuditRendering.fixed(plan.norm23)), effective groups exp(H_2/3) = \(AuditRendering.fixed(plan.effectiveGroups, 2))")
