@@ -52,13 +52,21 @@ struct BettingProcesses: Sendable {
     blocks?.observe(group: g, loss: loss, endsUnit: endsUnit)
     guard endsUnit else { return }
     if let maximum = averagedMaximum, let blockWealth = blocks?.logWealth {
-      let now = max(maximum, SequentialTester.logAverage(cvar.logWealth, blockWealth))
-      averagedMaximum = now
-      violationRejected = now >= cvar.threshold
-      disparityRejected = l2?.rejected ?? false
-    } else {
-      violationRejected = cvar.rejected
-      disparityRejected = (l2?.rejected ?? false) || (blocks?.rejected ?? false)
+      averagedMaximum = max(maximum, SequentialTester.logAverage(cvar.logWealth, blockWealth))
     }
+    (violationRejected, disparityRejected) = Self.rejections(cvar: cvar, l2Rejected: l2?.rejected ?? false,
+                                                             blocksRejected: blocks?.rejected ?? false,
+                                                             averagedMaximum: averagedMaximum)
+  }
+
+  /// The two rejections of the betting method (shared with
+  /// `SequentialTester.observe`): a violation when the violation e-process
+  /// (the CVaR contrast's, or the average with the blocks' when
+  /// `averagedMaximum` is set) has reached 1/δ; a detected disparity when the
+  /// L2 test's e-process has (the blocks', unless they are in the average).
+  static func rejections(cvar: ContrastEProcess<CVaRContrast>, l2Rejected: Bool, blocksRejected: Bool,
+                         averagedMaximum: Double?) -> (violation: Bool, disparity: Bool) {
+    guard let maximum = averagedMaximum else { return (cvar.rejected, l2Rejected || blocksRejected) }
+    return (maximum >= cvar.threshold, l2Rejected)
   }
 }

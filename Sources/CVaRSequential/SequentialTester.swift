@@ -449,11 +449,16 @@ public struct SequentialTester: Sendable, Codable {
       evaluate()
     }
     var now: (SequentialDecision, DecisionReason)? = nil
+    var disparityRejected = l2Betting?.rejected ?? false
     if let betting = cvarBetting {
-      if let log = violationLogWealth, averagedViolationMaximum != nil {
-        averagedViolationMaximum = max(averagedViolationMaximum!, log)
+      if let log = violationLogWealth, let maximum = averagedViolationMaximum {
+        averagedViolationMaximum = max(maximum, log)
       }
-      if violationRejected(betting) {
+      let rejected = BettingProcesses.rejections(cvar: betting, l2Rejected: disparityRejected,
+                                                 blocksRejected: blockBetting?.rejected ?? false,
+                                                 averagedMaximum: averagedViolationMaximum)
+      disparityRejected = rejected.disparity
+      if rejected.violation {
         now = (.violation, .eProcess)
       } else if upperAtEvaluation < tolerance {
         now = (.withinTolerance, .cvarUpperBound)
@@ -463,7 +468,7 @@ public struct SequentialTester: Sendable, Codable {
     } else if upperAtEvaluation < tolerance {
       now = (.withinTolerance, .cvarUpperBound)
     }
-    if l2Betting?.rejected == true || (averagedViolationMaximum == nil && blockBetting?.rejected == true) {
+    if disparityRejected {
       disparityEverDetected = true
       if now == nil { now = (.disparityDetected, .l2Test) }
     }
@@ -509,12 +514,6 @@ public struct SequentialTester: Sendable, Codable {
   /// The largest log W of the violation e-process so far.
   public var maximumViolationLogWealth: Double? {
     averagedViolationMaximum ?? cvarBetting?.wealth.maximumLogWealth
-  }
-
-  /// Whether the violation e-process has reached 1/δ (at any time so far).
-  func violationRejected(_ betting: ContrastEProcess<CVaRContrast>) -> Bool {
-    guard let maximum = averagedViolationMaximum else { return betting.rejected }
-    return maximum >= betting.threshold
   }
 
   /// Recomputes CVaR(Δ^lo) and CVaR(Δ^hi) exactly and resets the slack.
