@@ -1,5 +1,6 @@
 import CVaRAudit
 import Distributions
+import RealModule
 
 /// How the next group to observe is chosen.
 public enum SamplerKind: String, CaseIterable, Hashable, Sendable, Codable {
@@ -118,7 +119,9 @@ public struct GroupSampler: Sendable {
   /// - Complexity: O(1) for `iid`, `stratified`, `two-stage`; O(1) amortized
   ///   plus O(K log K) every max(64, K) draws for `adaptive`.
   public mutating func next(tester: SequentialTester) -> Int? {
-    if kind == .adaptive, let betting = tester.cvarBetting { return next(betting: betting) }
+    if kind == .adaptive, let betting = tester.cvarBetting {
+      return next(betting: betting, partner: tester.violationL2Betting)
+    }
     guard let base else { return nil }
     switch kind {
     case .iid, .stratified, .twoStage:
@@ -133,15 +136,19 @@ public struct GroupSampler: Sendable {
   }
 
   /// The next group when the tester's method is betting: `adaptive` follows
-  /// the CVaR contrast's e-process `betting`; the other samplers ignore it. Draws exactly what `next(tester:)` draws for a
-  /// tester whose `cvarBetting` is `betting`.
+  /// the CVaR contrast's e-process `betting` and, when the violation e-value
+  /// is its average with the row-wise L2 contrast's, that one too
+  /// (`partner`); the other samplers ignore both. Draws exactly what
+  /// `next(tester:)` draws for a tester whose `cvarBetting` is `betting` and
+  /// whose `violationL2Betting` is `partner`.
   ///
   /// - Complexity: as `next(tester:)`.
-  public mutating func next(betting: ContrastEProcess<CVaRContrast>) -> Int? {
+  public mutating func next(betting: ContrastEProcess<CVaRContrast>,
+                            partner: ContrastEProcess<L2Contrast>? = nil) -> Int? {
     guard kind == .adaptive else { return nextFromDesign() }
     guard base != nil else { return nil }
     let observations = betting.observations + betting.pendingCount
-    if observations >= nextRefresh { refreshAllocation(betting, observations: observations) }
+    if observations >= nextRefresh { refreshAllocation(betting, partner: partner, observations: observations) }
     return candidateTable!.sample(using: &generator)
   }
 
@@ -163,17 +170,39 @@ public struct GroupSampler: Sendable {
   /// exhausted pool group ends there).
   public var remainingInBlock: Int { remainingInGroup }
 
-  /// π = exploration · stratified + (1 − exploration) · (|c_g| σ̂_g)/Σ over
-  /// the available groups, sampled from one table.
+  /// π = exploration · stratified + (1 − exploration) · target, where the
+  /// target is (|c_g| σ̂_g)/Σ over the available groups for the CVaR
+  /// contrast c (the allocation that minimises the variance of its
+  /// inverse-probability payoff, Σ c_g² σ_g²/π_g). With a `partner` (the L2
+  /// contrast c′ averaged into the violation e-value) the target is the
+  /// mixture ω · that + (1 − ω) · (|c′_g| σ̂_g)/Σ with ω = W/(W + W′), the
+  /// share of the average each e-process holds now: the design follows the
+  /// one that is winning. ω is fixed before the next draws, so π stays
+  /// predictable. Sampled from one table.
   ///
   /// - Complexity: O(K).
-  private mutating func refreshAllocation(_ betting: ContrastEProcess<CVaRContrast>, observations: Int) {
+  private mutating func refreshAllocation(_ betting: ContrastEProcess<CVaRContrast>,
+                                          partner: ContrastEProcess<L2Contrast>?, observations: Int) {
     nextRefresh = observations + refreshInterval
     let k = weights.count
     var target = [Double](repeating: 0, count: k)
-    for g in 0..<k where available[g] {
-      let m = betting.estimate(g)
-      target[g] = abs(betting.coefficients[g]) * max(m * (1 - m), 0.01).squareRoot()
+    func add(_ coefficients: [Double], estimate: (Int) -> Double, share: Double) {
+      var part = [Double](repeating: 0, count: k)
+      for g in 0..<k where available[g] {
+        let m = estimate(g)
+        part[g] = abs(coefficients[g]) * max(m * (1 - m), 0.01).squareRoot()
+      }
+      let total = part.reduce(0, +)
+      guard total > 0 else { return }
+      for g in 0..<k { target[g] += share * part[g] / total }
+    }
+    if let partner {
+      // ω = 1/(1 + e^{log W′ − log W}), computed without overflow.
+      let omega = 1 / (1 + Double.exp(min(partner.logWealth - betting.logWealth, 700)))
+      add(betting.coefficients, estimate: betting.estimate, share: omega)
+      add(partner.coefficients, estimate: partner.estimate, share: 1 - omega)
+    } else {
+      add(betting.coefficients, estimate: betting.estimate, share: 1)
     }
     let targetTotal = target.reduce(0, +)
     let baseTotal = baseShares.reduce(0, +)

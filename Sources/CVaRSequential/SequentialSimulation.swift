@@ -233,7 +233,7 @@ public enum SequentialSimulation {
     var violationAt: Int?
     var disparityAt: Int?
     for _ in 0..<scenario.horizon {
-      guard let g = kind == .adaptive ? sampler.next(betting: processes.cvar) : sampler.nextFromDesign() else { break }
+      guard let g = kind == .adaptive ? sampler.next(betting: processes.cvar, partner: processes.violationL2) : sampler.nextFromDesign() else { break }
       if sampler.designRevision != revision {
         processes.setDesign(sampler.design)
         revision = sampler.designRevision

@@ -82,8 +82,22 @@ extension SequentialTester {
     try check.betting(cvarBetting, "cvarBetting", present: configuration.method == .betting,
                       level: configuration.bettingLevel, statistics: statistics)
     try check.require(blockBetting == nil, "blockBetting", "present, but a saved state has no two-stage blocks")
-    try check.require(averagedViolationMaximum == nil, "averagedViolationMaximum",
-                      "present, but a saved state has no two-stage blocks")
+    // The row-wise L2 contrast averaged into the violation e-process: only
+    // under a no-disparity null, and absent from states saved before it.
+    if let partner = violationL2Betting {
+      try check.require(configuration.method == .betting && configuration.toleranceNullIsNoDisparity,
+                        "violationL2Betting", "present, but the null is not no disparity (ε0 = 0 and a population reference whose shares are the weights)")
+      try check.betting(partner, "violationL2Betting", present: true, level: configuration.bettingLevel,
+                        statistics: statistics)
+      guard let maximum = averagedViolationMaximum, let now = violationLogWealth else {
+        throw check.failure("averagedViolationMaximum", "missing, but violationL2Betting is present")
+      }
+      try check.require(maximum.isFinite && maximum >= 0 && maximum >= now - 1e-9, "averagedViolationMaximum",
+                        "\(maximum), not a finite number ≥ max(0, the averaged log e-value now \(now))")
+    } else {
+      try check.require(averagedViolationMaximum == nil, "averagedViolationMaximum",
+                        "present, but there is no e-process to average with")
+    }
     try check.betting(l2Betting, "l2Betting", present: configuration.method == .betting && configuration.l2FirstLook != nil,
                       level: configuration.l2Level, statistics: statistics)
 
@@ -131,7 +145,11 @@ extension SequentialTester {
       try check.require(observations == 0 || configuration.method == .betting
                           || !(lowerAtEvaluation > configuration.tolerance), "decision",
                         "continue, but the CVaR lower bound \(lowerAtEvaluation) exceeds the tolerance")
-      try check.require(!(cvarBetting?.rejected ?? false), "decision", "continue, but the CVaR e-process rejected")
+      if let maximum = averagedViolationMaximum, let cvar = cvarBetting {
+        try check.require(maximum < cvar.threshold, "decision", "continue, but the averaged violation e-process rejected")
+      } else {
+        try check.require(!(cvarBetting?.rejected ?? false), "decision", "continue, but the CVaR e-process rejected")
+      }
       try check.require(!(l2Betting?.rejected ?? false), "decision", "continue, but the L2 e-process rejected")
       try check.require(observations == 0 || !(upperAtEvaluation < configuration.tolerance), "decision",
                         "continue, but the CVaR upper bound \(upperAtEvaluation) is below the tolerance")

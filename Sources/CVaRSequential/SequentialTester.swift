@@ -302,8 +302,18 @@ public struct SequentialTester: Sendable, Codable {
   /// null, at the same level (docs/method.md §10.2). Never saved: states
   /// come from `monitor`, which has no blocks.
   public private(set) var blockBetting: BlockVarianceEProcess?
-  /// The largest log((W_cvar + W_blocks)/2) so far when the violation
-  /// e-process is that average (nil otherwise).
+  /// With `method` betting, no blocks and
+  /// `SequentialConfiguration.toleranceNullIsNoDisparity`: the row-wise L2
+  /// contrast's e-process at δ (a test supermartingale for no disparity,
+  /// hence for this H0), averaged with the CVaR contrast's into the violation
+  /// e-process (W_cvar + W_L2)/2. It is not the L2 test (`l2Betting`, at
+  /// δ_L2, which rejects no disparity for any ε0). Nil in a state saved
+  /// before it was added: that tester resumes with the CVaR contrast alone,
+  /// which is valid by itself.
+  public private(set) var violationL2Betting: ContrastEProcess<L2Contrast>?
+  /// The largest log((W_cvar + W_partner)/2) so far when the violation
+  /// e-process is that average, the partner being `blockBetting` or
+  /// `violationL2Betting` (nil otherwise).
   public private(set) var averagedViolationMaximum: Double?
   public private(set) var observations = 0
   public private(set) var decision: SequentialDecision = .continue
@@ -357,6 +367,7 @@ public struct SequentialTester: Sendable, Codable {
       cvarBetting = processes.cvar
       l2Betting = processes.l2
       blockBetting = processes.blocks
+      violationL2Betting = processes.violationL2
       averagedViolationMaximum = processes.averagedMaximum
     } else {
       l2Test = configuration.l2FirstLook.map { SequentialL2Test(level: configuration.l2Level, firstLook: $0) }
@@ -406,6 +417,7 @@ public struct SequentialTester: Sendable, Codable {
   public mutating func setDesign(_ design: SamplingDesign) {
     cvarBetting?.setDesign(design)
     l2Betting?.setDesign(design)
+    violationL2Betting?.setDesign(design)
   }
 
   /// Adds one observation of group g with loss ℓ and returns the decision
@@ -421,6 +433,7 @@ public struct SequentialTester: Sendable, Codable {
     cvarBetting?.observe(group: g, loss: loss, endsUnit: endsUnit)
     l2Betting?.observe(group: g, loss: loss, endsUnit: endsUnit)
     blockBetting?.observe(group: g, loss: loss, endsUnit: endsUnit)
+    violationL2Betting?.observe(group: g, loss: loss, endsUnit: endsUnit)
     let before = groups[g].interval
     groups[g].observe(loss)
     statistics[g].count += 1
@@ -494,15 +507,17 @@ public struct SequentialTester: Sendable, Codable {
     return decision
   }
 
-  /// log W of the violation e-process: the CVaR contrast's, or with
-  /// two-stage blocks under a no-disparity null log((W_cvar + W_blocks)/2)
-  /// (nil without the betting method).
+  /// log W of the violation e-process: the CVaR contrast's, or under a
+  /// no-disparity null log((W_cvar + W_partner)/2), the partner being the
+  /// two-stage blocks' e-process or the row-wise L2 contrast's (nil without
+  /// the betting method).
   ///
   /// - Complexity: O(1) (O(J) for the mixture strategy).
   public var violationLogWealth: Double? {
     guard let cvar = cvarBetting else { return nil }
-    guard averagedViolationMaximum != nil, let blocks = blockBetting else { return cvar.logWealth }
-    return Self.logAverage(cvar.logWealth, blocks.logWealth)
+    guard averagedViolationMaximum != nil,
+          let partner = blockBetting?.logWealth ?? violationL2Betting?.logWealth else { return cvar.logWealth }
+    return Self.logAverage(cvar.logWealth, partner)
   }
 
   /// log((e^a + e^b)/2) without overflow.

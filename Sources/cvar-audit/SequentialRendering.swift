@@ -133,8 +133,10 @@ enum SequentialRendering {
       ("groups", "\(c.groupCount)"),
     ]
     if let betting = tester.cvarBetting, let now = tester.violationLogWealth, let top = tester.maximumViolationLogWealth {
-      let averaged = tester.averagedViolationMaximum != nil
-      rows.append(("method", "betting e-process on the pooled CVaR contrast\(averaged ? ", averaged with the two-stage blocks' variance e-process (ε0 = 0, the population reference with its shares as weights: the null is no disparity)" : "") (\(c.bettingStrategy.rawValue)); violation when the e-value reaches 1/δ = \(String(format: "%.4g", 1 / betting.level))"))
+      let partner = tester.averagedViolationMaximum == nil ? nil
+        : tester.blockBetting != nil ? "the two-stage blocks' variance e-process" : "the pooled L2 contrast's e-process"
+      let averaged = partner.map { ", averaged with \($0) (ε0 = 0, the population reference with its shares as weights: the null is no disparity)" } ?? ""
+      rows.append(("method", "betting e-process on the pooled CVaR contrast\(averaged) (\(c.bettingStrategy.rawValue)); violation when the e-value reaches 1/δ = \(String(format: "%.4g", 1 / betting.level))"))
       rows.append(("e-value", "\(String(format: "%.4g", exp(now))) now, largest \(String(format: "%.4g", exp(top)))"))
     } else {
       rows.append(("method", "confidence sequences (CVaR of the group bounds)"))
