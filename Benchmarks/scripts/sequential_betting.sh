@@ -13,7 +13,9 @@
 #    with the CVaR contrast's (tolerance 0 with weights = shares: the null is no
 #    disparity).
 #  - null: every group at 0.3, tolerance 0 (every contrast has mean exactly 0),
-#    Zipf or equal shares, uniform weights; NULL_RUNS streams of NULL_HORIZON
+#    Zipf or equal shares, the weights equal to the shares (as in the
+#    alternatives: the no-disparity null of the averaged e-value, the row-wise
+#    L2 contrast's or, for two-stage, the blocks'); NULL_RUNS streams of NULL_HORIZON
 #    rows; a stream counts if it EVER declares a violation (checked after
 #    every row; streams go on after other decisions). Run with
 #    --e-processes-only: the betting method's violations depend only on its
@@ -57,13 +59,18 @@ for K in 16 256 1024 4096; do
 done
 for K in 16 256 1024 4096; do
   for U in "" --unbalanced; do
+    # Zipf nulls with the weights equal to the shares, as in the alternative
+    # cells: tolerance 0 is then the no-disparity null whose violation
+    # e-value averages the CVaR contrast with the L2 contrast (blocks for
+    # two-stage). (Equal shares: the uniform weights are the shares already.)
+    W=""; [ -n "$U" ] && W=--weights-from-shares
     for S in iid stratified two-stage adaptive; do
-      run --scenario null $U --groups "$K" --sampler "$S" --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" --seed 2031 \
+      run --scenario null $U $W --groups "$K" --sampler "$S" --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" --seed 2031 \
         --e-processes-only
       run --scenario boundary $U --alpha 0.25 --tolerance 0.1 --groups "$K" --sampler "$S" --runs "$NULL_RUNS" \
         --horizon "$NULL_HORIZON" --seed 2032 --e-processes-only
     done
-    run --scenario null $U --groups "$K" --sampler two-stage --l2-test --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" \
+    run --scenario null $U $W --groups "$K" --sampler two-stage --l2-test --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" \
       --seed 2033 --e-processes-only
   done
 done

@@ -35,13 +35,18 @@ public struct SequentialScenario: Hashable, Sendable, Codable {
   }
 
   /// The null of no disparity: every group has loss mean `base`; uniform
-  /// weights; tolerance ε0 (0: a violation is any positive CVaR lower bound).
+  /// weights, or the population shares when `weightsFromShares` (the
+  /// weights of the flat-tail, single and spread cells; with tolerance 0 and
+  /// the population reference the null is then exactly no disparity, so the
+  /// violation e-value is the averaged one of
+  /// `SequentialConfiguration.toleranceNullIsNoDisparity`); tolerance ε0 (0:
+  /// a violation is any positive CVaR lower bound).
   public static func null(groups k: Int, unbalanced: Bool, base: Double = 0.3, alpha: Double = 0.1,
                           tolerance: Double = 0, delta: Double = 0.05, l2FirstLook: Int?, horizon: Int,
-                          pooledReference: Bool = false) -> Self {
+                          pooledReference: Bool = false, weightsFromShares: Bool = false) -> Self {
     let p = shares(groups: k, unbalanced: unbalanced)
     let configuration = SequentialConfiguration(
-      groupKeys: (0..<k).map { ["g\($0)"] }, weights: Array(repeating: 1, count: k), alpha: alpha,
+      groupKeys: (0..<k).map { ["g\($0)"] }, weights: weightsFromShares ? p : Array(repeating: 1, count: k), alpha: alpha,
       tolerance: tolerance, delta: delta, reference: reference(pooled: pooledReference, shares: p),
       l2FirstLook: l2FirstLook)
     return Self(populationShares: p, means: Array(repeating: base, count: k),

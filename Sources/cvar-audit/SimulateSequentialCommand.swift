@@ -51,6 +51,9 @@ struct SimulateSequentialCommand: ParsableCommand {
   @Option var scenario: Scenario = .null
   @Option(range: .groups, help: "Groups K.") var groups: Int = 64
   @Flag var unbalanced = false
+  @Flag(name: .customLong("weights-from-shares"),
+        help: "null: audit weights equal to the population shares (as in flat-tail, single, spread) instead of uniform.")
+  var weightsFromShares = false
   @Option var sampler: SamplerKind = .iid
   @Option(range: .replicates, help: "Runs.") var runs: Int = 100
   @Option(range: .integers(1, 100_000_000), help: "Observations per run.") var horizon: Int = 100_000
@@ -84,6 +87,9 @@ struct SimulateSequentialCommand: ParsableCommand {
     if eProcessesOnly && (method != .betting || !(scenario == .null || scenario == .boundary)) {
       throw ValidationError("--e-processes-only is for --scenario null or boundary with --method betting")
     }
+    if weightsFromShares && scenario != .null {
+      throw ValidationError("--weights-from-shares is for --scenario null (flat-tail, single and spread always use the shares)")
+    }
     if let study = scenario.studyAlternative {
       let p = profileValue
       guard study.rates(base: 0.3, epsilon: epsilon, alpha: alpha, weights: p.shares(groupCount: groups),
@@ -107,7 +113,8 @@ struct SimulateSequentialCommand: ParsableCommand {
     switch scenario {
     case .null:
       return .null(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0, delta: delta,
-                   l2FirstLook: look, horizon: horizon, pooledReference: reference == .pooled)
+                   l2FirstLook: look, horizon: horizon, pooledReference: reference == .pooled,
+                   weightsFromShares: weightsFromShares)
     case .boundary:
       return .boundaryNull(groups: groups, unbalanced: unbalanced, alpha: alpha, tolerance: tolerance ?? 0.1,
                            delta: delta, horizon: horizon)
@@ -152,7 +159,8 @@ struct SimulateSequentialCommand: ParsableCommand {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let summary = SequentialSimulation.summarize(all, horizon: horizon)
     struct Output: Encodable {
-      var scenario: String, groups: Int, unbalanced: Bool, sampler: String, runs: Int, horizon: Int
+      var scenario: String, groups: Int, unbalanced: Bool, weightsFromShares: Bool, sampler: String, runs: Int
+      var horizon: Int
       var alpha: Double, delta: Double, tolerance: Double, gap: Double?, l2Test: Bool, seed: UInt64
       var reference: String, trueCVaR: Double, method: String, strategy: String, zipf: Double?
       var rowsPerGroup: Int?, blocksPerRound: Int?, eProcessesOnly: Bool
@@ -160,7 +168,8 @@ struct SimulateSequentialCommand: ParsableCommand {
       var seconds: Double
     }
     try StandardOutput.print(try AuditRendering.encodeJSON(Output(
-      scenario: scenario.rawValue, groups: groups, unbalanced: unbalanced, sampler: sampler.rawValue, runs: runs,
+      scenario: scenario.rawValue, groups: groups, unbalanced: unbalanced, weightsFromShares: weightsFromShares,
+      sampler: sampler.rawValue, runs: runs,
       horizon: horizon, alpha: alpha, delta: delta, tolerance: s.configuration.tolerance,
       gap: scenario == .alternative ? gap : nil, l2Test: l2Test, seed: seed,
       reference: scenario == .boundary ? "known" : reference.rawValue, trueCVaR: s.trueCVaR,
