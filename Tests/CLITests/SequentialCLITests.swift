@@ -229,6 +229,32 @@ private let compasOptions = "--label two_year_recid --score decile_score --thres
     #expect(!positive.stdout.contains("averaged with"), "\(positive.stdout)")
   }
 
+  /// Without blocks, the same no-disparity null averages the row-wise L2
+  /// contrast's e-process into the violation e-value, in `active` and in
+  /// `monitor` (and its saved state resumes); never with ε0 > 0.
+  @Test func rowWiseL2JoinsTheViolationEValueAtToleranceZero() throws {
+    let base = "--label two_year_recid --score decile_score --threshold 5 --group-by age_cat --metric fpr --alpha 0.34 --weights population"
+    let active = try shell("\"$BIN\" active \(base) --sampler stratified --tolerance 0")
+    #expect(active.status == 0, "\(active.stderr)")
+    #expect(active.stdout.contains("averaged with the pooled L2 contrast's e-process"), "\(active.stdout)")
+    #expect(active.stdout.contains("VIOLATION"), "\(active.stdout)")
+    let positive = try shell("\"$BIN\" active \(base) --sampler stratified --tolerance 0.05")
+    #expect(positive.status == 0, "\(positive.stderr)")
+    #expect(!positive.stdout.contains("averaged with"), "\(positive.stdout)")
+    let data = try temporaryFile("averaged.csv", "")
+    _ = try shell("head -301 \"$COMPAS\" > \(data)")
+    let state = FileManager.default.temporaryDirectory.appendingPathComponent("cvar-seq-\(getpid())-averaged.json").path
+    defer { try? FileManager.default.removeItem(atPath: state) }
+    let first = try shell("\"$BIN\" monitor --input \(data) \(base) --tolerance 0 --save-state \(state)")
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("averaged with the pooled L2 contrast's e-process"), "\(first.stdout)")
+    // The state holds the L2 contrast's e-process and resumes with it.
+    let resumed = try shell("\"$BIN\" monitor --input \(data) \(base) --tolerance 0 --resume \(state) --format json")
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let json = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
+    #expect(json["observations"] as? Int == 308, "\(resumed.stdout)")
+  }
+
   /// Issue 15, item 8: monitor's --sampler is documented as a label only.
   @Test func monitorSamplerIsALabel() throws {
     let r = try shell("\"$BIN\" monitor --help")

@@ -5,8 +5,19 @@ import Testing
 @testable import CVaRSequential
 
 /// A seeded random configuration: K groups, and each kind of reference, L2
-/// test, budget and disparity.
+/// test, budget and disparity; one in four is the no-disparity null (ε0 = 0,
+/// the population reference with the weights as shares), whose betting
+/// tester also holds the averaged row-wise L2 contrast.
 private func randomConfiguration(using generator: inout some RandomNumberGenerator) -> SequentialConfiguration {
+  var c = randomConfigurationDraw(using: &generator)
+  if Int.random(in: 0..<4, using: &generator) == 0 {
+    c.tolerance = 0
+    c.reference = .population(c.weights)
+  }
+  return c
+}
+
+private func randomConfigurationDraw(using generator: inout some RandomNumberGenerator) -> SequentialConfiguration {
   let k = Int.random(in: 1...7, using: &generator)
   let weights = (0..<k).map { _ in Double.random(in: 0.1...3, using: &generator) }
   let reference: SequentialReference = switch Int.random(in: 0..<3, using: &generator) {
@@ -101,8 +112,10 @@ private func withRecomputedChecksum(_ data: Data) throws -> Data? {
   /// Save → load gives the same tester (the same bytes saved again, and the
   /// same decisions on the rest of a stream), over 200 seeded testers.
   @Test func saveLoadRoundTrips() throws {
+    var averaged = 0
     for seed in UInt64(1)...200 {
       var tester = randomTester(seed: seed)
+      if tester.violationL2Betting != nil { averaged += 1 }
       let saved = try tester.encodedState()
       var restored = try SequentialTester(restoring: saved, configuration: tester.configuration)
       #expect(try restored.encodedState() == saved, "seed \(seed)")
@@ -115,6 +128,8 @@ private func withRecomputedChecksum(_ data: Data) throws -> Data? {
       }
       #expect(try restored.encodedState() == tester.encodedState(), "seed \(seed)")
     }
+    #expect(averaged >= 10, "testers with the averaged L2 contrast: \(averaged)")
+    #expect((UInt64(1)...20).contains { randomTester(seed: $0).violationL2Betting != nil })
   }
 
   /// Every single scalar of a state file changed to another value is
@@ -217,6 +232,56 @@ private func withRecomputedChecksum(_ data: Data) throws -> Data? {
       l2["looks"] = (l2["looks"] as! [Any]).dropLast().map { $0 }
       t["l2Test"] = l2
     } == "tester.l2Test.looks")
+  }
+
+  /// A no-disparity null's state holds the averaged row-wise L2 contrast and
+  /// resumes with it. A state without it and without the averaged maximum
+  /// (as saved before it was added) is accepted and resumes with the CVaR
+  /// contrast alone; one without it but with the maximum, or with a maximum
+  /// below the averaged e-value now, is refused, naming the field.
+  @Test func averagedL2ContrastInTheState() throws {
+    let p = [0.2, 0.3, 0.5]
+    let configuration = SequentialConfiguration(groupKeys: [["a"], ["b"], ["c"]], weights: p, alpha: 0.5,
+                                                tolerance: 0, delta: 0.05, reference: .population(p), method: .betting)
+    var tester = SequentialTester(configuration: configuration)
+    var generator = Xoshiro256StarStar(seed: 8)
+    for _ in 0..<80 {
+      let g = Int.random(in: 0..<3, using: &generator)
+      tester.observe(group: g, loss: generator.nextUnitDouble() < 0.3 ? 1 : 0)
+    }
+    #expect(tester.decision == .continue && tester.violationL2Betting != nil)
+    let saved = try tester.encodedState()
+    let restored = try SequentialTester(restoring: saved, configuration: configuration)
+    #expect(restored.violationL2Betting == tester.violationL2Betting)
+    #expect(restored.averagedViolationMaximum == tester.averagedViolationMaximum)
+
+    let document = try JSONSerialization.jsonObject(with: saved) as! [String: Any]
+    func edited(_ edit: (inout [String: Any]) -> Void) throws -> Result<SequentialTester, SequentialStateError> {
+      var d = document
+      var t = d["tester"] as! [String: Any]
+      edit(&t)
+      d["tester"] = t
+      let data = try #require(try withRecomputedChecksum(try JSONSerialization.data(withJSONObject: d)))
+      do { return .success(try SequentialTester(restoring: data, configuration: configuration)) }
+      catch let error as SequentialStateError { return .failure(error) }
+    }
+    let older = try edited { t in t["violationL2Betting"] = nil; t["averagedViolationMaximum"] = nil }
+    guard case .success(var resumed) = older else { Issue.record("an older state is refused: \(older)"); return }
+    #expect(resumed.violationL2Betting == nil && resumed.violationLogWealth == resumed.cvarBetting?.logWealth)
+    resumed.observe(group: 0, loss: 1)
+    #expect(resumed.observations == 81)
+    func field(_ r: Result<SequentialTester, SequentialStateError>) -> String? {
+      if case .failure(.invalidField(let f, _)) = r { return f }
+      return nil
+    }
+    #expect(field(try edited { t in t["violationL2Betting"] = nil }) == "tester.averagedViolationMaximum")
+    #expect(field(try edited { t in t["averagedViolationMaximum"] = nil }) == "tester.averagedViolationMaximum")
+    #expect(field(try edited { t in t["averagedViolationMaximum"] = -1.0 }) == "tester.averagedViolationMaximum")
+    #expect(field(try edited { t in
+      var l2 = t["violationL2Betting"] as! [String: Any]
+      l2["level"] = 0.5
+      t["violationL2Betting"] = l2
+    }) == "tester.violationL2Betting.level")
   }
 
   /// A state file edited with the checksum left as it was is refused by the
