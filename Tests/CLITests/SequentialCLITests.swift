@@ -214,42 +214,38 @@ private let compasOptions = "--label two_year_recid --score decile_score --thres
     #expect(iid.status == 0, "\(iid.stderr)")
   }
 
-  /// Issue 14: with two-stage blocks, tolerance 0 and weights = the
-  /// population shares (the null is no disparity), active's violation e-value
-  /// averages the CVaR contrast's with the block-variance e-process's, and
-  /// says so; with a positive tolerance it does not.
-  @Test func twoStageBlocksJoinTheViolationEValueAtToleranceZero() throws {
-    let base = "--label two_year_recid --score decile_score --threshold 5 --group-by age_cat --metric fpr --alpha 0.34 --weights population --sampler two-stage --rows-per-group 16"
+  private static let compasPopulation = "--label two_year_recid --score decile_score --threshold 5 --group-by age_cat --metric fpr --alpha 0.34 --weights population"
+
+  /// Issue 14: at tolerance 0 with weights = the population shares (the null
+  /// is no disparity), active's violation e-value averages the CVaR
+  /// contrast's with the block-variance e-process's (two-stage) or the
+  /// row-wise L2 contrast's (other samplers), and says so; with a positive
+  /// tolerance it does not.
+  @Test(arguments: [("--sampler two-stage --rows-per-group 16", "averaged with the two-stage blocks' variance e-process"),
+                    ("--sampler stratified", "averaged with the pooled L2 contrast's e-process")])
+  func averagedViolationEValueAtToleranceZero(sampler: String, says: String) throws {
+    let base = Self.compasPopulation + " " + sampler
     let zero = try shell("\"$BIN\" active \(base) --tolerance 0")
     #expect(zero.status == 0, "\(zero.stderr)")
-    #expect(zero.stdout.contains("averaged with the two-stage blocks' variance e-process"), "\(zero.stdout)")
+    #expect(zero.stdout.contains(says), "\(zero.stdout)")
     #expect(zero.stdout.contains("VIOLATION"), "\(zero.stdout)")
     let positive = try shell("\"$BIN\" active \(base) --tolerance 0.05")
     #expect(positive.status == 0, "\(positive.stderr)")
     #expect(!positive.stdout.contains("averaged with"), "\(positive.stdout)")
   }
 
-  /// Without blocks, the same no-disparity null averages the row-wise L2
-  /// contrast's e-process into the violation e-value, in `active` and in
-  /// `monitor` (and its saved state resumes); never with ε0 > 0.
-  @Test func rowWiseL2JoinsTheViolationEValueAtToleranceZero() throws {
-    let base = "--label two_year_recid --score decile_score --threshold 5 --group-by age_cat --metric fpr --alpha 0.34 --weights population"
-    let active = try shell("\"$BIN\" active \(base) --sampler stratified --tolerance 0")
-    #expect(active.status == 0, "\(active.stderr)")
-    #expect(active.stdout.contains("averaged with the pooled L2 contrast's e-process"), "\(active.stdout)")
-    #expect(active.stdout.contains("VIOLATION"), "\(active.stdout)")
-    let positive = try shell("\"$BIN\" active \(base) --sampler stratified --tolerance 0.05")
-    #expect(positive.status == 0, "\(positive.stderr)")
-    #expect(!positive.stdout.contains("averaged with"), "\(positive.stdout)")
+  /// monitor at the same null averages the row-wise L2 contrast too, and its
+  /// saved state holds that e-process and resumes with it.
+  @Test func monitorAveragesTheL2ContrastAndResumes() throws {
+    let base = Self.compasPopulation + " --tolerance 0"
     let data = try temporaryFile("averaged.csv", "")
     _ = try shell("head -301 \"$COMPAS\" > \(data)")
     let state = FileManager.default.temporaryDirectory.appendingPathComponent("cvar-seq-\(getpid())-averaged.json").path
     defer { try? FileManager.default.removeItem(atPath: state) }
-    let first = try shell("\"$BIN\" monitor --input \(data) \(base) --tolerance 0 --save-state \(state)")
+    let first = try shell("\"$BIN\" monitor --input \(data) \(base) --save-state \(state)")
     #expect(first.status == 0, "\(first.stderr)")
     #expect(first.stdout.contains("averaged with the pooled L2 contrast's e-process"), "\(first.stdout)")
-    // The state holds the L2 contrast's e-process and resumes with it.
-    let resumed = try shell("\"$BIN\" monitor --input \(data) \(base) --tolerance 0 --resume \(state) --format json")
+    let resumed = try shell("\"$BIN\" monitor --input \(data) \(base) --resume \(state) --format json")
     #expect(resumed.status == 0, "\(resumed.stderr)")
     let json = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
     #expect(json["observations"] as? Int == 308, "\(resumed.stdout)")
