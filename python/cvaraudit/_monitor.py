@@ -252,8 +252,10 @@ class Monitor:
 
     @property
     def e_value(self) -> float:
-        """The betting e-process's current value W_t (NaN with the confidence-sequence method);
-        a violation is declared once W_t ≥ 1/δ."""
+        """The betting violation e-process's current value W_t (NaN with the confidence-sequence
+        method); a violation is declared once W_t ≥ 1/δ. At tolerance 0 with population weights
+        (the null is then no disparity) W_t is the average of the CVaR contrast's and the L2
+        contrast's e-processes (docs/method.md §10.1)."""
         v = self.state.get("eValue")
         return float("nan") if v is None else v
 
