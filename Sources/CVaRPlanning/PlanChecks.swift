@@ -71,11 +71,11 @@ public enum PlanChecks {
     }
     let groupCount = NumberText.counted(labels.count, "group")
     if let s = short({ plan.stratifiedRows[$0] }) {
-      out.append("the stratified allocation asks more \(noun) than \(s.count) of \(groupCount) have; worst: \(labels[s.worst]) needs \(rows(SamplePlanner.wholeRows(plan.stratifiedRows[s.worst]))), has \(NumberText.grouped(available[s.worst])). Take those groups whole (the design then falls short of its power there), or plan with population weights.")
+      out.append("the stratified allocation asks more \(noun) than \(NumberText.grouped(s.count)) of \(groupCount) have; worst: \(labels[s.worst]) needs \(rows(SamplePlanner.wholeRows(plan.stratifiedRows[s.worst]))), has \(NumberText.grouped(available[s.worst])). Take those groups whole (the design then falls short of its power there), or plan with population weights.")
     }
     let m = plan.twoStageDesign.rowsPerGroup
     if let s = short({ plan.problem.weights[$0] > 0 ? m : 0 }) {
-      out.append("the two-stage design takes m = \(noun == "rows" ? count(m, "row") : rows(SamplePlanner.wholeRows(m)) + " " + noun) from each drawn group, more than \(s.count) of \(groupCount) have; worst: \(labels[s.worst]) has \(NumberText.grouped(available[s.worst])).")
+      out.append("the two-stage design takes m = \(noun == "rows" ? count(m, "row") : rows(SamplePlanner.wholeRows(m)) + " " + noun) from each drawn group, more than \(NumberText.grouped(s.count)) of \(groupCount) have; worst: \(labels[s.worst]) has \(NumberText.grouped(available[s.worst])).")
     }
     return out
   }

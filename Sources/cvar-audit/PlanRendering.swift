@@ -105,6 +105,12 @@ struct PlanReport {
   }
 
   var bounds: [SampleSizeBound] { [plan.maxGap, plan.cvarIID, plan.cvarStratified, plan.twoStage] }
+  /// A prose line wrapped at `AuditRendering.textWidth`, its continuation
+  /// lines indented by `rest` (one string with "\n" between the lines).
+  static func wrap(_ text: String, first: String = "", rest: String = "  ") -> String {
+    String(AuditRendering.wrapped(text, first: first, rest: rest).dropLast())
+  }
+
   static let designNames = PlanChecks.designNames
 
   func designs<T>(_ values: [T]) -> PlanDocument.Designs<T> {
@@ -189,7 +195,7 @@ struct PlanReport {
       }
       if e.groupsLeftOut > 0 { line += "; \(CountText.counted(e.groupsLeftOut, "group")) without \(e.shortNoun) left out" }
       // Wrapped at AuditRendering.textWidth (it runs to 470 characters at six attributes).
-      out.append(String(AuditRendering.wrapped(line + ".", first: "", rest: "  ").dropLast()))
+      out.append(Self.wrap(line + "."))
     }
     out.append("Sizes: \(p.bound.label)")
     out.append("H_2/3(w) = \(AuditRendering.fixed(plan.renyi23)) nats, ‖w‖_2/3 = \(AuditRendering.fixed(plan.norm23)), effective groups exp(H_2/3) = \(AuditRendering.fixed(plan.effectiveGroups, 2))")
@@ -223,21 +229,23 @@ struct PlanReport {
     let thin = bounds.indices.filter { bounds[$0].smallestGroupRows < 5 }
     if !thin.isEmpty {
       out.append("")
-      out.append("Note: at these sizes the smallest group gets fewer than 5 rows (\(thin.map { Self.designNames[$0] }.joined(separator: "; "))): the sizes assume large groups, so they can fall short there; check with --simulate.")
+      out.append(Self.wrap("Note: at these sizes the smallest group gets fewer than 5 rows (\(thin.map { Self.designNames[$0] }.joined(separator: "; "))): the sizes assume large groups, so they can fall short there; check with --simulate."))
     }
     let warnings = self.warnings
     if !warnings.isEmpty {
       out.append("")
-      for w in warnings { out.append("Warning: " + w) }
+      // Wrapped like every prose line (a warning ran to 290 characters at
+      // six attributes); a continuation line starts with two spaces.
+      for w in warnings { out.append(Self.wrap("Warning: " + w)) }
     }
     out.append("")
     out.append("Two-stage design: J = \(Self.count(plan.twoStageDesign.groups, "group")) drawn from w, m = \(Self.count(plan.twoStageDesign.rowsPerGroup, "row")) each.")
     out.append("")
     out.append("Bounds used:")
-    for i in 0..<4 { out.append("  \(Self.designNames[i]): \(bounds[i].formula)") }
+    for i in 0..<4 { out.append(Self.wrap("\(Self.designNames[i]): \(bounds[i].formula)", first: "  ", rest: "      ")) }
     if let s = simulated {
       out.append("")
-      out.append("Simulated: Monte-Carlo calibration (critical value from \(CountText.counted(s.settings.calibrationReplicates, "null replicate")) at each n), \(CountText.counted(s.settings.replicates, "replicate")) per power estimate, base rate \(fmtShort(s.baseRate)), seed \(s.settings.seed); alternatives: one bad group (max gap), Δ = ε on weight α (CVaR). n* is the smallest n on the bracketing search path with power ≥ \(fmtShort(p.power)); power and type I error are at n* (standard errors about \(AuditRendering.fixed((p.power * (1 - p.power) / Double(s.settings.replicates)).squareRoot(), 3)) and \(AuditRendering.fixed((p.delta * (1 - p.delta) / Double(s.settings.replicates)).squareRoot(), 3))).")
+      out.append(Self.wrap("Simulated: Monte-Carlo calibration (critical value from \(CountText.counted(s.settings.calibrationReplicates, "null replicate")) at each n), \(CountText.counted(s.settings.replicates, "replicate")) per power estimate, base rate \(fmtShort(s.baseRate)), seed \(s.settings.seed); alternatives: one bad group (max gap), Δ = ε on weight α (CVaR). n* is the smallest n on the bracketing search path with power ≥ \(fmtShort(p.power)); power and type I error are at n* (standard errors about \(AuditRendering.fixed((p.power * (1 - p.power) / Double(s.settings.replicates)).squareRoot(), 3)) and \(AuditRendering.fixed((p.delta * (1 - p.delta) / Double(s.settings.replicates)).squareRoot(), 3)))."))
     }
     out.append("")
     out.append("Stratified allocation (π ∝ w^(2/3), rows = max(2, ⌈n π_g⌉) for n = \(Self.rows(plan.cvarStratified.samples))):")
@@ -257,7 +265,7 @@ struct PlanReport {
     }
     if shown.count < labels.count {
       let left = labels.count - shown.count
-      out.append("… \(CountText.counted(left, "more group")) (shown: the \(shown.count) that need \(available == nil ? "the most rows" : "the most rows for what they have, short ones first"); --top 0 for all, or --format csv or json for the whole allocation)")
+      out.append(Self.wrap("… \(CountText.counted(left, "more group")) (shown: the \(shown.count) that need \(available == nil ? "the most rows" : "the most rows for what they have, short ones first"); --top 0 for all, or --format csv or json for the whole allocation)"))
     }
     let stratifiedTotal = Self.rows(SamplePlanner.wholeRows(plan.stratifiedRows.reduce(0, +)))
     if let totals, let e = eligibility {

@@ -172,7 +172,9 @@ import FixtureSupport
     #expect(r.stdout.contains("Audit plan: 4 groups (group sizes of \(path) (4,000 rows, by g, h))"), "\(r.stdout)")
     #expect(r.stdout.contains("\na | x "), "\(r.stdout)")
     #expect(!r.stdout.contains("a/x"))
-    #expect(r.stdout.contains("1,000 null replicates at each n), 1 replicate per power estimate"), "\(r.stdout)")
+    // The "Simulated:" sentence is wrapped at 100 columns.
+    #expect(r.stdout.replacingOccurrences(of: "\n  ", with: " ")
+      .contains("1,000 null replicates at each n), 1 replicate per power estimate"), "\(r.stdout)")
     let study = try runCLI(["test-study", "--groups", "2", "--sizes", "balanced", "--rows-per-group", "1000",
                             "--replicates", "1", "--permutations", "1999", "--designs", "l2/permutation"])
     #expect(study.status == 0, "\(study.stderr)")
@@ -274,11 +276,16 @@ import FixtureSupport
     let path = try temporaryFile("g,h\n" + rows.joined(separator: "\n") + "\n")
     let r = try runCLI(["plan", "--input", path, "--group-by", "g", "--epsilon", "0.3", "--alpha", "0.3"])
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(r.stdout.contains("Warning: the stratified allocation asks more rows than 2 of 3 groups have; worst: tiny needs"), "\(r.stdout)")
-    #expect(r.stdout.contains(", has 3."), "\(r.stdout)")
-    #expect(r.stdout.contains("Warning: the two-stage design takes m = "), "\(r.stdout)")
-    #expect(r.stdout.contains("worst: tiny has 3."), "\(r.stdout)")
-    #expect(r.stdout.contains("need more rows than the data has (643)"), "\(r.stdout)")
+    // Each warning is wrapped at 100 columns (continuation lines indented by two spaces).
+    let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(lines.filter { $0.hasPrefix("Warning: ") }.count == 3)
+    #expect(lines.allSatisfy { !$0.hasPrefix("Warning: ") || $0.count <= 100 }, "\(r.stdout)")
+    let text = r.stdout.replacingOccurrences(of: "\n  ", with: " ")
+    #expect(text.contains("Warning: the stratified allocation asks more rows than 2 of 3 groups have; worst: tiny needs"), "\(r.stdout)")
+    #expect(text.contains(", has 3."), "\(r.stdout)")
+    #expect(text.contains("Warning: the two-stage design takes m = "), "\(r.stdout)")
+    #expect(text.contains("worst: tiny has 3."), "\(r.stdout)")
+    #expect(text.contains("need more rows than the data has (643)"), "\(r.stdout)")
     let json = try Self.json(try runCLI(["plan", "--input", path, "--group-by", "g", "--epsilon", "0.3", "--alpha", "0.3",
                                          "--format", "json"]).stdout)
     #expect((json["warnings"] as? [String])?.count == 3)
