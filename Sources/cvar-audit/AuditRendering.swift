@@ -332,9 +332,10 @@ enum AuditRendering {
   }
 
   /// The footnote under a table with tail marks: what * means and the tie rule.
+  /// Wrapped at `textWidth` (179 characters on one line before).
   static func tailFootnote(_ r: AuditResult) -> String {
-    "*: in the CVaR tail (the worst α = \(r.configuration.alpha) of group weight), (part): partly; "
-      + DisparityAudit.tieRule + "."
+    String(wrapped("*: in the CVaR tail (the worst α = \(r.configuration.alpha) of group weight), (part): partly; "
+      + DisparityAudit.tieRule + ".", first: "", rest: "  ").dropLast())
   }
 
   /// Most examples of groups without a rate the text output lists.

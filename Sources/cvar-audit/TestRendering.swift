@@ -211,7 +211,7 @@ enum TestRendering {
       }
       out += grid(["group", "n", "disparity", "tail weight", "contribution"], tailRows, right: [1, 2, 3, 4])
       out += tail.footer(noun: "tail group", formats: "json", minN: list.minN)
-      out += "the tail in the disparity order; " + DisparityAudit.tieRule + "\n"
+      out += AuditRendering.wrapped("the tail in the disparity order; " + DisparityAudit.tieRule, first: "", rest: "  ")
 
       let sortValue: ((GroupTest) -> Double)? = switch list.sort {
       case .disparity: nil
@@ -237,8 +237,8 @@ enum TestRendering {
         let significant = r.groups.filter { $0.benjaminiHochberg <= r.delta }
         let holm = r.groups.filter { $0.holm <= r.delta }.count
         let worse = c.disparity.isOneSided ? "worse" : "different"
-        out += "\nsignificantly \(worse) groups at δ = \(r.delta) (δ: test level): \(AuditRendering.grouped(holm)) with Holm ≤ δ (family-wise, *), "
-        out += "\(AuditRendering.grouped(significant.count)) with Benjamini–Hochberg ≤ δ (false discovery rate); by \(order)\n"
+        out += "\n" + AuditRendering.wrapped("significantly \(worse) groups at δ = \(r.delta) (δ: test level): \(AuditRendering.grouped(holm)) with Holm ≤ δ (family-wise, *), "
+          + "\(AuditRendering.grouped(significant.count)) with Benjamini–Hochberg ≤ δ (false discovery rate); by \(order)", first: "", rest: "  ")
         out += "per-group tests: \(groupTestText(r))\n"
         if significant.isEmpty {
           out += "none\n"
