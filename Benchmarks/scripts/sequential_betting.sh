@@ -27,8 +27,12 @@
 #  - n*: `cvar-audit simulate --tests l2 --alternatives flat-tail --power 0.8`
 #    (iid, stratified, two-stage; Monte-Carlo calibration), the fixed-sample
 #    size the alternative cells are compared with (adaptive against iid).
-# Usage: Benchmarks/scripts/sequential_betting.sh [ALT_RUNS] [NULL_RUNS] [ALT_HORIZON] [NULL_HORIZON]
+# Usage: Benchmarks/scripts/sequential_betting.sh [ALT_RUNS] [NULL_RUNS] [ALT_HORIZON] [NULL_HORIZON] [PARTS]
 #   BIN=path/to/cvar-audit to use a built binary (else a release build).
+#   PARTS: a comma-separated subset of alt,null,boundary (default all three);
+#   with a subset the JSON lines are appended to the existing file (and n* is
+#   not recomputed without alt), for re-running only the cells a change can
+#   affect.
 # Writes Benchmarks/results/sequential_betting.jsonl, sequential_betting_nstar.csv
 # and sequential_betting.md (the table).
 set -euo pipefail
@@ -37,6 +41,8 @@ ALT_RUNS=${1:-1000}
 NULL_RUNS=${2:-1000}
 ALT_HORIZON=${3:-1000000}
 NULL_HORIZON=${4:-1000000}
+PARTS=${5:-alt,null,boundary}
+has() { [[ ",$PARTS," == *",$1,"* ]]; }
 if [ -z "${BIN:-}" ]; then
   swift build -c release --product cvar-audit >/dev/null
   BIN=.build/release/cvar-audit
@@ -45,15 +51,19 @@ OUT=Benchmarks/results/sequential_betting.jsonl
 NSTAR=Benchmarks/results/sequential_betting_nstar.csv
 TABLE=Benchmarks/results/sequential_betting.md
 START=$(date +%s)
-"$BIN" simulate --groups 16,256,1024,4096 --profiles uniform,zipf:1 --tests l2 --alternatives flat-tail \
-  --samplers iid,stratified,two-stage --power 0.8 --replicates 500 --calibration-replicates 1000 --seed 2029 \
-  --format csv --no-progress > "$NSTAR"
-: > "$OUT"
+if has alt; then
+  "$BIN" simulate --groups 16,256,1024,4096 --profiles uniform,zipf:1 --tests l2 --alternatives flat-tail \
+    --samplers iid,stratified,two-stage --power 0.8 --replicates 500 --calibration-replicates 1000 --seed 2029 \
+    --format csv --no-progress > "$NSTAR"
+fi
+if [ "$PARTS" = alt,null,boundary ]; then : > "$OUT"; fi
 run() { "$BIN" simulate-sequential "$@" | tr -d '\n' >> "$OUT"; echo >> "$OUT"; }
 for K in 16 256 1024 4096; do
   for Z in 0 1; do
     for S in iid stratified two-stage adaptive; do
-      run --scenario flat-tail --zipf "$Z" --groups "$K" --sampler "$S" --runs "$ALT_RUNS" --horizon "$ALT_HORIZON" --seed 2030
+      if has alt; then
+        run --scenario flat-tail --zipf "$Z" --groups "$K" --sampler "$S" --runs "$ALT_RUNS" --horizon "$ALT_HORIZON" --seed 2030
+      fi
     done
   done
 done
@@ -65,16 +75,22 @@ for K in 16 256 1024 4096; do
     # two-stage). (Equal shares: the uniform weights are the shares already.)
     W=""; [ -n "$U" ] && W=--weights-from-shares
     for S in iid stratified two-stage adaptive; do
-      run --scenario null $U $W --groups "$K" --sampler "$S" --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" --seed 2031 \
-        --e-processes-only
-      run --scenario boundary $U --alpha 0.25 --tolerance 0.1 --groups "$K" --sampler "$S" --runs "$NULL_RUNS" \
-        --horizon "$NULL_HORIZON" --seed 2032 --e-processes-only
+      if has null; then
+        run --scenario null $U $W --groups "$K" --sampler "$S" --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" --seed 2031 \
+          --e-processes-only
+      fi
+      if has boundary; then
+        run --scenario boundary $U --alpha 0.25 --tolerance 0.1 --groups "$K" --sampler "$S" --runs "$NULL_RUNS" \
+          --horizon "$NULL_HORIZON" --seed 2032 --e-processes-only
+      fi
     done
-    run --scenario null $U $W --groups "$K" --sampler two-stage --l2-test --runs "$NULL_RUNS" --horizon "$NULL_HORIZON" \
-      --seed 2033 --e-processes-only
+    if has null; then
+      run --scenario null $U $W --groups "$K" --sampler two-stage --l2-test --runs "$NULL_RUNS" \
+        --horizon "$NULL_HORIZON" --seed 2033 --e-processes-only
+    fi
   done
 done
 python3 Benchmarks/scripts/sequential_betting_table.py "$OUT" "$NSTAR" \
-  "Benchmarks/scripts/sequential_betting.sh $ALT_RUNS $NULL_RUNS $ALT_HORIZON $NULL_HORIZON" \
+  "${TABLE_COMMAND:-Benchmarks/scripts/sequential_betting.sh $ALT_RUNS $NULL_RUNS $ALT_HORIZON $NULL_HORIZON $PARTS}" \
   "$(( $(date +%s) - START ))" > "$TABLE"
 cat "$TABLE"
