@@ -55,15 +55,6 @@ for alternative, title in ALTERNATIVES.items():
     print()
 if not any(r["scenario"] in ("null", "boundary") for r in results):
     sys.exit(0)
-print("### Validity: share of streams that ever declare a violation (δ = 0.05)\n")
-print("Checked after every observation; a stream goes on to the horizon after other decisions. "
-      "Null: weights equal to the shares (tolerance 0 is then no disparity: the violation e-value averages the CVaR "
-      "contrast's e-process with the L2 contrast's, or the blocks' for two-stage), except where marked \"w uniform\". "
-      "Boundary: uniform weights, known reference. "
-      "\"two-stage + L2\": the same null streams with `--l2-test`, whose e-process for two-stage blocks is the "
-      "block-variance one, counting a violation or a detected disparity (rejection rate).\n")
-print("| K | shares | sampler | null (no disparity) ± SE | boundary CVaR_0.25 = ε0 ± SE | streams × rows |")
-print("|---|---|---|---|---|---|")
 cells = {}
 for r in results:
     if r["scenario"] in ("null", "boundary"):
@@ -71,6 +62,17 @@ for r in results:
         if r["scenario"] == "null" and r["unbalanced"] and not r.get("weightsFromShares"):
             sampler += " (w uniform)"
         cells.setdefault((r["groups"], profile(r), sampler), {})[r["scenario"]] = r
+marked = any(sampler.endswith("(w uniform)") for _, _, sampler in cells)
+print("### Validity: share of streams that ever declare a violation (δ = 0.05)\n")
+print("Checked after every observation; a stream goes on to the horizon after other decisions. "
+      "Null: weights equal to the shares (tolerance 0 is then no disparity: the violation e-value averages the CVaR "
+      "contrast's e-process with the L2 contrast's, or the blocks' for two-stage)"
+      + (", except where marked \"w uniform\"" if marked else "") + ". "
+      "Boundary: uniform weights, known reference. "
+      "\"two-stage + L2\": the same null streams with `--l2-test`, whose e-process for two-stage blocks is the "
+      "block-variance one, counting a violation or a detected disparity (rejection rate).\n")
+print("| K | shares | sampler | null (no disparity) ± SE | boundary CVaR_0.25 = ε0 ± SE | streams × rows |")
+print("|---|---|---|---|---|---|")
 for (k, p, sampler), c in cells.items():
     null, boundary = c.get("null"), c.get("boundary")
     any_cell = null or boundary
